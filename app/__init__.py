@@ -1,0 +1,1 @@
+"""Kordon: a policy-as-code LLM gateway."""

@@ -1,0 +1,1 @@
+"""Personal-data protection: detect, pseudonymize, mask or block before a request leaves."""
