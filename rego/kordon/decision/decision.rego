@@ -1,0 +1,89 @@
+# METADATA
+# title: Kordon decision (contract v1)
+# description: >-
+#   The single entrypoint of the Kordon policy: data.kordon.decision is the whole decision
+#   object of contract v1 (docs/policy-contract.md). Deny by default: every field has a
+#   default that refuses or restricts, and allow is true only when there is no deny reason
+#   and at least one route. This package holds only the decision's fields; logic lives in
+#   one package per concern.
+# entrypoint: true
+package kordon.decision
+
+import data.kordon.deny
+import data.kordon.routing
+
+# METADATA
+# title: Version
+# description: The contract version of this decision.
+version := 1
+
+# METADATA
+# title: Allow
+# description: True only when no deny reason applies and at least one route exists.
+default allow := false
+
+allow if {
+	count(deny.reasons) == 0
+	count(routing.routes) > 0
+}
+
+# METADATA
+# title: Reasons
+# description: >-
+#   When denied, the deny reasons (sorted). When allowed, the rules that shaped the
+#   decision: residency rules, notes on how they applied, redaction, retention.
+default reasons := ["denied by default: the policy produced no decision for this input"]
+
+reasons := sort(deny.reasons) if {
+	not allow
+	count(deny.reasons) > 0
+}
+
+reasons := array.concat(
+	array.concat(sort(data.kordon.region.rules), sort(data.kordon.region.notes)),
+	array.concat(sort(data.kordon.redaction.reasons), sort(data.kordon.retention.reasons)),
+) if allow
+
+# METADATA
+# title: Region
+# description: The residency constraint that applied (ru, eu, us, onprem or any), also when denied.
+default region := "any"
+
+region := data.kordon.region.residency
+
+# METADATA
+# title: Routes
+# description: Ordered (provider, model) routes, cheapest first; empty when denied.
+default routes := []
+
+routes := routing.routes if allow
+
+# METADATA
+# title: Redaction
+# description: none, mask, pseudonymize or block (the gateway answers 422); block when denied.
+default redaction := "block"
+
+redaction := data.kordon.redaction.level if allow
+
+# METADATA
+# title: Quota
+# description: The subject and its tier limits; no limits when denied.
+default quota := {"subject": "", "limits": []}
+
+quota := {"subject": data.kordon.quota.subject, "limits": data.kordon.quota.limits} if allow
+
+quota := {"subject": data.kordon.quota.subject, "limits": []} if not allow
+
+# METADATA
+# title: Cache
+# description: Cache mode and TTL; off when denied and for personal data.
+default cache := {"mode": "off", "ttl_s": 0}
+
+cache := data.kordon.retention.cache if allow
+
+# METADATA
+# title: Audit
+# description: Audit detail; metadata when denied and for personal data.
+default audit := {"level": "metadata"}
+
+audit := {"level": data.kordon.retention.audit_level} if allow

@@ -1,0 +1,55 @@
+# METADATA
+# title: Redaction
+# description: >-
+#   What the gateway does to detected personal data before it leaves: none, mask
+#   (irreversible), pseudonymize (reversible, restored in the answer) or block (the gateway
+#   refuses the request with 422 after naming the detected categories). Block is a
+#   redaction level, not a deny: the decision stays allowed.
+package kordon.redaction
+
+import data.kordon.request
+
+# METADATA
+# title: Levels
+# description: The redaction levels a tenant may choose for personal and special data.
+levels := {"mask", "pseudonymize", "block"}
+
+# METADATA
+# title: Level
+# description: >-
+#   none for public, internal and confidential data; the tenant's redaction.personal
+#   (default pseudonymize) or redaction.special (default block); block when in doubt.
+default level := "block"
+
+level := "none" if request.sensitivity in {"public", "internal", "confidential"}
+
+level := _tenant_level("personal", "pseudonymize") if request.sensitivity == "personal"
+
+level := _tenant_level("special", "block") if request.sensitivity == "special"
+
+# METADATA
+# title: Reasons
+# description: Why personal data is redacted the way it is.
+reasons contains msg if {
+	request.personal
+	level != "block"
+	msg := sprintf("%s data is redacted with %s before it leaves the gateway (%s)", [request.sensitivity, level, _source])
+}
+
+reasons contains msg if {
+	request.personal
+	level == "block"
+	msg := sprintf(
+		"%s data is blocked: the gateway refuses the request (422) and names the detected categories (%s)",
+		[request.sensitivity, _source],
+	)
+}
+
+default _source := "Kordon default"
+
+_source := "tenant setting" if request.tenant.redaction[request.sensitivity]
+
+_tenant_level(class, fallback) := chosen if {
+	chosen := object.get(request.tenant, ["redaction", class], fallback)
+	chosen in levels
+}

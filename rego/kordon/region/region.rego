@@ -1,0 +1,111 @@
+# METADATA
+# title: Residency (sovereignty)
+# description: >-
+#   Which providers personal data may reach, and why. Each rule that applies adds a
+#   constraint; a provider is permitted when it satisfies every constraint. Non-personal
+#   data carries no constraint. Reasons cite only legal points verified in
+#   shared/jurisdictions.md; where the restriction is Kordon's own choice they say so.
+package kordon.region
+
+import data.kordon.request
+
+# METADATA
+# title: Constraints
+# description: Ids of the residency rules that apply to this request's data.
+constraints contains "ru_localisation" if "RU" in request.subjects
+
+constraints contains "eu_residency" if "EU" in request.subjects
+
+constraints contains "special_onprem" if request.sensitivity == "special"
+
+# METADATA
+# title: Permitted providers
+# description: Ids of the providers in data.providers that satisfy every constraint.
+permitted contains provider_id if {
+	some provider_id, _ in data.providers
+	every constraint in constraints {
+		_satisfies(constraint, provider_id)
+	}
+}
+
+# METADATA
+# title: Residency
+# description: >-
+#   The constraint as one word for the decision's region field: "onprem" when only the
+#   tenant's own on-prem qualifies, "ru" or "eu" for a single regional rule ("eu" also
+#   admits the tenant's own on-prem), "any" when no rule applies.
+default residency := "any"
+
+residency := "onprem" if "special_onprem" in constraints
+
+residency := "onprem" if {
+	"ru_localisation" in constraints
+	"eu_residency" in constraints
+}
+
+residency := "ru" if constraints == {"ru_localisation"}
+
+residency := "eu" if constraints == {"eu_residency"}
+
+# METADATA
+# title: Rules
+# description: One sentence per constraint that applies, naming the rule and its legal basis.
+rules contains "personal data of RU subjects is processed only in region ru (152-FZ Art. 18(5))" if {
+	"ru_localisation" in constraints
+}
+
+rules contains msg if {
+	"eu_residency" in constraints
+	msg := concat(" ", [
+		"personal data of EU subjects is processed only in region eu or on the tenant's own on-prem",
+		"(Kordon rule: GDPR transfer grounds such as Art. 45 adequacy are not modelled yet)",
+	])
+}
+
+rules contains "special-category data (152-FZ Art. 10–11) is processed only on the tenant's own on-prem" if {
+	"special_onprem" in constraints
+	"RU" in request.subjects
+}
+
+rules contains "special-category data is processed only on the tenant's own on-prem (Kordon rule)" if {
+	"special_onprem" in constraints
+	not "RU" in request.subjects
+}
+
+# METADATA
+# title: Notes
+# description: How the rules were applied, e.g. presumed subjects, jurisdictions with no rule, non-personal data.
+notes contains msg if {
+	request.presumed
+	msg := sprintf(
+		"no data-subject jurisdiction was detected; the subjects are presumed to be of the tenant's jurisdiction (%s)",
+		[request.tenant.jurisdiction],
+	)
+}
+
+notes contains msg if {
+	some subject in request.subjects
+	not subject in {"RU", "EU"}
+	msg := sprintf(
+		"no residency rule is modelled for personal data of %s subjects; the tenant's allowed providers apply",
+		[subject],
+	)
+}
+
+notes contains msg if {
+	not request.personal
+	msg := sprintf("%s data has no residency constraint; the tenant's allowed providers apply", [request.sensitivity])
+}
+
+# METADATA
+# title: Reasons
+# description: Rules and notes together, for an allowed decision.
+reasons := rules | notes
+
+_satisfies("ru_localisation", provider_id) if data.providers[provider_id].region == "ru"
+
+_satisfies("eu_residency", provider_id) if data.providers[provider_id].region == "eu"
+
+_satisfies("eu_residency", provider_id) if request.own_onprem(provider_id)
+
+_satisfies("special_onprem", provider_id) if request.own_onprem(provider_id)

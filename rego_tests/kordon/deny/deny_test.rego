@@ -1,0 +1,169 @@
+package kordon.deny_test
+
+import data.kordon.deny
+import data.kordon.fixtures
+
+_ru_rule := "personal data of RU subjects is processed only in region ru (152-FZ Art. 18(5))"
+
+test_no_reasons_when_request_routable if {
+	deny.reasons == set() with input as fixtures.base
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_version_when_unsupported if {
+	deny.reasons == {"contract version 2 is not supported; this policy implements version 1"} with input as fixtures.with_patch({"version": 2})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_tenant_when_unknown if {
+	deny.reasons == {"tenant nobody is not known"} with input as fixtures.with_patch({"principal": {"tenant": "nobody"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_tenant_when_missing if {
+	deny.reasons == {"the request names no tenant"} with input as json.remove(fixtures.base, ["principal/tenant"])
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_classification_when_invalid if {
+	deny.reasons == {concat("", [
+		`data classification "secret" is missing or invalid; `,
+		"sensitivity must be one of public, internal, confidential, personal, special",
+	])} with input as fixtures.with_patch({"data": {"sensitivity": "secret"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_classification_when_missing if {
+	deny.reasons == {"data classification null is missing or invalid; sensitivity must be one of public, internal, confidential, personal, special"} with input as json.remove(fixtures.base, ["data/sensitivity"])
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_endpoint_when_unsupported if {
+	deny.reasons == {`endpoint "images.generations" is not supported`} with input as fixtures.with_patch({"request": {"endpoint": "images.generations"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_tokens_when_invalid if {
+	every tokens in [{"prompt": -1, "max_output": 1}, {"prompt": 1.5, "max_output": null}, {"prompt": 1, "max_output": "10"}] {
+		doc := object.union(fixtures.base, {"request": {"tokens": tokens}})
+		count(deny.reasons) == 1 with input as doc with data.tenants as fixtures.tenants with data.providers as fixtures.providers
+		some msg in deny.reasons with input as doc with data.tenants as fixtures.tenants with data.providers as fixtures.providers
+		startswith(msg, "token counts ")
+	}
+}
+
+test_model_when_missing_or_not_a_string if {
+	deny.reasons == {`model null is invalid; it must be a model name or "auto"`} with input as json.remove(fixtures.base, ["request/model"])
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+	deny.reasons == {`model 7 is invalid; it must be a model name or "auto"`} with input as fixtures.with_patch({"request": {"model": 7}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_tokens_when_missing_max_output if {
+	deny.reasons == set() with input as json.remove(fixtures.base, ["request/tokens/max_output"])
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_tokens_ignored_when_models_endpoint if {
+	deny.reasons == set() with input as json.remove(fixtures.with_patch({"request": {"endpoint": "models"}}), ["request/tokens"])
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_all_input_reasons_when_input_empty if {
+	deny.reasons == {
+		"contract version null is not supported; this policy implements version 1",
+		"data classification null is missing or invalid; sensitivity must be one of public, internal, confidential, personal, special",
+		"endpoint null is not supported",
+		"the request names no tenant",
+	} with input as {}
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_all_input_reasons_when_input_not_an_object if {
+	count(deny.reasons) == 4 with input as ["not", "an", "object"]
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_model_when_not_allowed_for_tenant if {
+	deny.reasons == {"model m-chat is not allowed for tenant t-ae"} with input as fixtures.with_patch({"principal": {"tenant": "t-ae"}, "request": {"model": "m-chat"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_model_when_not_offered_anywhere if {
+	deny.reasons == {"model gpt-9 is not allowed for tenant t-ru"} with input as fixtures.with_patch({"request": {"model": "gpt-9"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_model_when_incapable if {
+	deny.reasons == {"model m-embed cannot serve this request: it needs capabilities [chat, tools] and a context of at least 200 tokens"} with input as fixtures.with_patch({"request": {"model": "m-embed", "features": {"tools": true}}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_model_when_only_outside_region if {
+	deny.reasons == {sprintf(
+		"model m-big is available to tenant t-ru only outside what the residency rule allows (region ru: %s); no other model is substituted",
+		[_ru_rule],
+	)} with input as fixtures.with_patch({
+		"request": {"model": "m-big"},
+		"data": {"sensitivity": "personal", "subjects": ["RU"]},
+	})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_no_model_reason_when_input_invalid if {
+	deny.reasons == {"tenant nobody is not known"} with input as fixtures.with_patch({"principal": {"tenant": "nobody"}, "request": {"model": "gpt-9"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_no_route_when_auto_and_nothing_fits if {
+	deny.reasons == {concat("", [
+		"no route satisfies all constraints: model auto with capabilities [chat, vision] and a context of at least 200 tokens, ",
+		"residency onprem (special-category data is processed only on the tenant's own on-prem (Kordon rule); ",
+		"no data-subject jurisdiction was detected; the subjects are presumed to be of the tenant's jurisdiction (AE); ",
+		"no residency rule is modelled for personal data of AE subjects; the tenant's allowed providers apply)",
+	])} with input as fixtures.with_patch({
+		"principal": {"tenant": "t-ae"},
+		"request": {"features": {"images": true}},
+		"data": {"sensitivity": "special"},
+	})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_no_route_when_auto_and_no_rule if {
+	deny.reasons == {"no route satisfies all constraints: model auto with capabilities [chat] and a context of at least 1000001 tokens, residency any (public data has no residency constraint; the tenant's allowed providers apply)"} with input as fixtures.with_patch({"request": {"tokens": {"prompt": 1000000, "max_output": 1}}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_no_route_when_models_endpoint_and_nothing_permitted if {
+	deny.reasons == {concat("", [
+		"no route satisfies all constraints: models for tenant t-ae, data class special, residency onprem (",
+		"special-category data is processed only on the tenant's own on-prem (Kordon rule); ",
+		"no residency rule is modelled for personal data of KZ subjects; the tenant's allowed providers apply)",
+	])} with input as fixtures.with_patch({
+		"principal": {"tenant": "t-ae"},
+		"request": {"endpoint": "models"},
+		"data": {"sensitivity": "special", "subjects": ["kz"]},
+	})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}

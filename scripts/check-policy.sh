@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Check the Kordon policy: format, strict compile, data schemas, tests with coverage, bundle build.
+# Usage: scripts/check-policy.sh [path/to/opa]   (default: opa on PATH)
+# Fails on the first error. Run from anywhere; paths are relative to the repository root.
+set -euo pipefail
+
+OPA="${1:-opa}"
+THRESHOLD=95
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+if ! command -v "$OPA" >/dev/null 2>&1; then
+    echo "check-policy: opa binary not found: $OPA" >&2
+    exit 2
+fi
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "opa version"
+"$OPA" version | head -n 1
+
+step "opa fmt (must list nothing)"
+unformatted="$("$OPA" fmt --fail --list rego rego_tests)" || {
+    printf 'check-policy: not formatted (run: opa fmt -w rego rego_tests):\n%s\n' "$unformatted" >&2
+    exit 1
+}
+if [[ -n "$unformatted" ]]; then
+    printf 'check-policy: not formatted:\n%s\n' "$unformatted" >&2
+    exit 1
+fi
+echo "ok"
+
+# data/schemas/ holds JSON schemas, not policy data: every load below ignores it, exactly
+# as the bundle build does (app/policy/bundle.py).
+step "opa check --strict"
+"$OPA" check --strict --ignore schemas rego rego_tests data
+echo "ok"
+
+step "bundle data against data/schemas/"
+schema_args=()
+for concern in providers tenants tiers; do
+    schema_args+=(-d "kordon_schemas.${concern}:data/schemas/${concern}.schema.json")
+done
+"$OPA" eval --fail-defined --format raw --ignore schemas -d data "${schema_args[@]}" \
+    '[[c, errors] | some c in ["providers", "tenants", "tiers"]
+                    [ok, errors] := json.match_schema(data[c], data.kordon_schemas[c])
+                    not ok][_]' || {
+    echo "check-policy: bundle data does not match its schema (errors above)" >&2
+    exit 1
+}
+echo "ok: providers, tenants, tiers"
+
+step "opa test"
+"$OPA" test --ignore schemas rego rego_tests data
+
+step "opa test --coverage (threshold ${THRESHOLD}%)"
+"$OPA" test --ignore schemas --coverage --threshold "$THRESHOLD" rego rego_tests data >"$TMP/coverage.json" || {
+    status=$?
+    "$OPA" eval --format raw --stdin-input 'sprintf("coverage %v%%", [round(input.coverage * 100) / 100])' \
+        <"$TMP/coverage.json" >&2 || true
+    echo "check-policy: coverage below threshold or tests failed" >&2
+    exit "$status"
+}
+"$OPA" eval --format raw --stdin-input 'sprintf("coverage %v%%", [round(input.coverage * 100) / 100])' <"$TMP/coverage.json"
+
+step "opa build"
+"$OPA" build --ignore schemas -o "$TMP/b.tar.gz" rego data
+"$OPA" eval --fail --format raw -b "$TMP/b.tar.gz" \
+    'object.keys(object.remove(data, ["kordon"])) == {"providers", "tenants", "tiers"}' >/dev/null || {
+    echo "check-policy: bundle data must be exactly providers, tenants, tiers (schemas must stay out)" >&2
+    exit 1
+}
+"$OPA" eval --fail --format raw -b "$TMP/b.tar.gz" 'data.kordon.decision' >/dev/null
+echo "ok: bundle builds; data roots: providers, tenants, tiers"
+
+if command -v regal >/dev/null 2>&1; then
+    step "regal lint"
+    regal lint rego rego_tests
+fi
+
+printf '\npolicy checks passed\n'
