@@ -1,0 +1,45 @@
+# Two commands matter: `make run` and `make test`. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
+
+.PHONY: run test lint typecheck policy-check unit integration bench load lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+# The gateway with its embedded defaults: OPA sidecar, demo upstream, in-memory stores.
+run: $(STAMP)
+	KORDON_OPA_BINARY="$$(bash scripts/install-opa.sh)" $(BIN)/kordon serve
+
+test: $(STAMP)
+	bash scripts/ensure-redis.sh
+	opa="$$(bash scripts/install-opa.sh)" && \
+	bash scripts/check-policy.sh "$$opa" && \
+	$(BIN)/ruff check app tests bench && \
+	$(BIN)/ruff format --check app tests bench && \
+	$(BIN)/mypy && \
+	KORDON_OPA_BINARY="$$opa" $(BIN)/python -m pytest -q
+
+# Benchmarks are reported, never asserted: see README "Performance".
+bench: $(STAMP)
+	KORDON_OPA_BINARY="$$(bash scripts/install-opa.sh)" $(BIN)/python -m pytest bench --benchmark-only -q
+
+load: $(STAMP)
+	KORDON_OPA_BINARY="$$(bash scripts/install-opa.sh)" $(BIN)/python bench/load.py
+
+# Re-pin every dependency after changing pyproject.toml.
+lock:
+	rm -rf /tmp/kordon-lock && $(PYTHON) -m venv /tmp/kordon-lock
+	/tmp/kordon-lock/bin/pip install -q -e '.[dev]'
+	/tmp/kordon-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .benchmarks

@@ -1,0 +1,1 @@
+"""HTTP edge: OpenAI-compatible routes, health, and the OpenAI error format."""

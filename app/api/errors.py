@@ -1,0 +1,56 @@
+"""Every error leaves in the OpenAI format: {"error": {"message", "type", "param", "code"}}."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import cast
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from starlette.exceptions import HTTPException
+
+from app.errors import KordonError
+
+__all__ = ["error_response", "install_error_handlers"]
+
+log = logging.getLogger("kordon.api")
+
+_HTTP_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
+
+
+def error_response(error: KordonError) -> Response:
+    return Response(
+        orjson.dumps(error.body()),
+        status_code=error.status,
+        media_type="application/json",
+        headers=error.headers,
+    )
+
+
+async def _kordon(_: Request, exc: Exception) -> Response:
+    return error_response(cast("KordonError", exc))
+
+
+async def _http(_: Request, exc: Exception) -> Response:
+    http = cast("HTTPException", exc)
+    error = KordonError(str(http.detail), code=f"http_{http.status_code}")
+    error.status = http.status_code
+    error.type = _HTTP_TYPES.get(http.status_code, "invalid_request_error")
+    error.headers.update(http.headers or {})
+    return error_response(error)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # The exception text may hold anything, request data included: log only its type and
+    # where it was raised, and answer with a fixed message.
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    log.error("unhandled %s at %s on %s", type(exc).__name__, where, request.url.path)
+    return error_response(KordonError("internal error"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(KordonError, _kordon)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,129 @@
+"""OpenAI-compatible routes: chat completions (streaming too), embeddings, models."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+import orjson
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from app.api.body import read_json, validate
+from app.config import Settings
+from app.errors import AuthenticationFailed, PolicyDenied
+from app.executor import Outcome
+from app.gateway import Gateway, RequestFacts, kordon_headers
+from app.keys import KeyStore, Principal
+from app.policy.opa import PolicyResult
+from app.schemas.openai import ChatCompletionRequest, EmbeddingRequest
+
+__all__ = ["Services", "router"]
+
+router = APIRouter()
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    keys: KeyStore
+    gateway: Gateway
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _authenticate(request: Request, keys: KeyStore) -> Principal:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    principal = keys.authenticate(key.strip()) if scheme.lower() == "bearer" else None
+    if principal is None:
+        raise AuthenticationFailed("missing or unknown API key")
+    return principal
+
+
+def _request_id(request: Request) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.fullmatch(given) else f"req_{secrets.token_hex(12)}"
+
+
+def _render(request_id: str, policy: PolicyResult, outcome: Outcome) -> Response:
+    headers = {
+        **outcome.headers,
+        **kordon_headers(request_id, policy),
+        "x-kordon-route": f"{outcome.route.provider}/{outcome.route.model}",
+    }
+    if outcome.stream is not None:
+        headers["cache-control"] = "no-cache"
+        return StreamingResponse(outcome.stream, headers=headers, media_type="text/event-stream")
+    return Response(outcome.body, status_code=outcome.status, headers=headers)
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request) -> Response:
+    services = _services(request)
+    principal = _authenticate(request, services.keys)
+    request_id = _request_id(request)
+    payload = await read_json(request, services.settings.max_body_bytes)
+    chat = validate(ChatCompletionRequest, payload)
+    facts = RequestFacts(
+        request_id=request_id,
+        endpoint="chat.completions",
+        model=chat.model,
+        stream=chat.stream,
+        max_output=chat.max_output,
+        tools=bool(chat.tools),
+        images=chat.has_images,
+        client_region=request.headers.get("x-kordon-client-region"),
+        session=request.headers.get("x-kordon-session"),
+    )
+    policy, outcome = await services.gateway.handle(principal, facts, payload)
+    return _render(request_id, policy, outcome)
+
+
+@router.post("/v1/embeddings")
+async def embeddings(request: Request) -> Response:
+    services = _services(request)
+    principal = _authenticate(request, services.keys)
+    request_id = _request_id(request)
+    payload = await read_json(request, services.settings.max_body_bytes)
+    embedding = validate(EmbeddingRequest, payload)
+    facts = RequestFacts(
+        request_id=request_id,
+        endpoint="embeddings",
+        model=embedding.model,
+        client_region=request.headers.get("x-kordon-client-region"),
+        session=request.headers.get("x-kordon-session"),
+    )
+    policy, outcome = await services.gateway.handle(principal, facts, payload)
+    return _render(request_id, policy, outcome)
+
+
+@router.get("/v1/models")
+async def models(request: Request) -> Response:
+    """Only the models the caller's tenant may use, as the policy lists them."""
+    services = _services(request)
+    principal = _authenticate(request, services.keys)
+    request_id = _request_id(request)
+    policy = await services.gateway.list_models(principal, request_id)
+    headers = kordon_headers(request_id, policy)
+    if not policy.decision.allow:
+        raise PolicyDenied(
+            "request denied by policy: " + "; ".join(policy.decision.reasons), headers=headers
+        )
+    seen: dict[str, str] = {}
+    for route in policy.decision.routes:
+        seen.setdefault(route.model, route.provider)
+    data = [
+        {"id": model, "object": "model", "created": 0, "owned_by": provider}
+        for model, provider in seen.items()
+    ]
+    return Response(
+        orjson.dumps({"object": "list", "data": data}),
+        media_type="application/json",
+        headers=headers,
+    )

@@ -1,0 +1,174 @@
+"""The `kordon` command: serve, policy build, keys."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import uvicorn
+import uvloop
+from aiohttp import web
+from opa_client import AsyncOpaClient
+
+from app.config import Settings
+from app.keys import KeyStore
+from app.main import create_app
+from app.policy.bundle import build_bundle
+from app.policy.sidecar import OpaSidecar
+from app.providers.demo import DEMO_LABEL, create_demo_app
+
+__all__ = ["main"]
+
+DEMO_TENANT = "acme-ru"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _opa_binary(given: str | None) -> str:
+    binary = given or os.environ.get("KORDON_OPA_BINARY") or shutil.which("opa")
+    if not binary:
+        sys.exit("kordon: no OPA binary; run scripts/install-opa.sh or pass --opa-binary")
+    return binary
+
+
+async def _configured_providers(opa_url: str) -> list[str]:
+    """Providers of the active bundle whose base-URL variable is set in this environment."""
+    parts = urlsplit(opa_url)
+    async with AsyncOpaClient(host=parts.hostname or "127.0.0.1", port=parts.port or 8181) as c:
+        providers = (await c.get_data("providers")).get("result", {})
+    return [
+        pid
+        for pid, spec in providers.items()
+        if os.environ.get(str(spec.get("endpoint", {}).get("base_url_env", "")))
+    ]
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    overrides = {
+        k: v
+        for k, v in {"host": args.host, "port": args.port, "opa_url": args.opa_url}.items()
+        if v is not None
+    }
+    settings = Settings(**overrides)
+    sidecar: OpaSidecar | None = None
+    demo: web.AppRunner | None = None
+    try:
+        if not args.no_sidecar:
+            root = Path.cwd()
+            bundle = root / "var" / "bundle.tar.gz"
+            revision = build_bundle(_opa_binary(args.opa_binary), root, bundle)
+            port = urlsplit(settings.opa_url).port or 8181
+            sidecar = OpaSidecar(_opa_binary(args.opa_binary), bundle, port)
+            await sidecar.start()
+            print(f"kordon: OPA sidecar on {sidecar.url}, bundle revision {revision}")
+        fallback = None
+        if not await _configured_providers(settings.opa_url):
+            demo = web.AppRunner(create_demo_app(), access_log=None)
+            await demo.setup()
+            demo_port = _free_port()
+            await web.TCPSite(demo, "127.0.0.1", demo_port).start()
+            fallback = f"http://127.0.0.1:{demo_port}/v1"
+            print(
+                f"kordon: no provider configured; every provider is served by the "
+                f"{DEMO_LABEL} at {fallback}"
+            )
+        keys = KeyStore.load(settings.keys_file)
+        if fallback is not None:
+            key, record = keys.create(DEMO_TENANT, "demo", ("demo",), persist=False)
+            base = f"http://{settings.host}:{settings.port}"
+            print(f"kordon: demo key for tenant {record.tenant} (valid while this process runs)")
+            print(
+                f"""\ncurl -s {base}/v1/chat/completions \\
+  -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
+  -d '{{"model": "auto", "messages": [{{"role": "user", "content": "Write to ivan@example.ru"}}]}}'
+""",
+                flush=True,
+            )
+        app = create_app(settings, keys, fallback_base_url=fallback)
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            loop="none",
+            http="httptools",
+            lifespan="on",
+            access_log=False,
+            log_level=args.log_level,
+        )
+        await uvicorn.Server(config).serve()
+    finally:
+        if demo is not None:
+            await demo.cleanup()
+        if sidecar is not None:
+            await sidecar.stop()
+
+
+def _policy_build(args: argparse.Namespace) -> None:
+    revision = build_bundle(_opa_binary(args.opa_binary), Path.cwd(), Path(args.out))
+    print(revision)
+
+
+def _keys_create(args: argparse.Namespace) -> None:
+    store = KeyStore.load(Path(args.keys_file or Settings().keys_file))
+    key, record = store.create(args.tenant, args.agent, tuple(args.role))
+    print(f"key_id={record.key_id} tenant={record.tenant} agent={record.agent}", file=sys.stderr)
+    print(key)
+
+
+def _keys_list(args: argparse.Namespace) -> None:
+    for record in KeyStore.load(Path(args.keys_file or Settings().keys_file)).records():
+        print(f"{record.key_id}\t{record.tenant}\t{record.agent}\t{','.join(record.roles)}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kordon", description="Policy-as-code LLM gateway")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the gateway (with an OPA sidecar)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--opa-url", help="OPA server URL (default http://127.0.0.1:8181)")
+    serve.add_argument("--opa-binary", help="OPA binary for the sidecar and bundle build")
+    serve.add_argument(
+        "--no-sidecar", action="store_true", help="use an OPA that is already running at --opa-url"
+    )
+    serve.add_argument("--log-level", default="warning")
+    serve.set_defaults(run=lambda a: uvloop.run(_serve(a)))
+
+    policy = commands.add_parser("policy", help="policy bundle").add_subparsers(required=True)
+    build = policy.add_parser("build", help="build the bundle; prints its revision")
+    build.add_argument("--out", default="var/bundle.tar.gz")
+    build.add_argument("--opa-binary")
+    build.set_defaults(run=_policy_build)
+
+    keys = commands.add_parser("keys", help="API keys").add_subparsers(required=True)
+    create = keys.add_parser("create", help="make a key; prints it once")
+    create.add_argument("--tenant", required=True)
+    create.add_argument("--agent", required=True)
+    create.add_argument("--role", action="append", default=[])
+    create.add_argument("--keys-file")
+    create.set_defaults(run=_keys_create)
+    listing = keys.add_parser("list", help="list key ids (never the keys)")
+    listing.add_argument("--keys-file")
+    listing.set_defaults(run=_keys_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

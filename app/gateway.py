@@ -1,0 +1,94 @@
+"""The governed path for one request: classify → input → decide → execute.
+
+The API layer hands over an authenticated principal and a validated payload; this module
+asks the policy and hands the decision to the executor. It never decides anything itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.errors import KordonError
+from app.executor import Call, Executor, Outcome
+from app.keys import Principal
+from app.policy.classify import NO_PAYLOAD, Classifier, ScanResult
+from app.policy.input import Endpoint, build_input
+from app.policy.opa import DecisionClient, PolicyResult
+from app.quota.tokens import count_chat_tokens, count_embedding_tokens
+
+__all__ = ["Gateway", "RequestFacts", "kordon_headers"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What the API layer read off the request, beyond the payload itself."""
+
+    request_id: str
+    endpoint: Endpoint
+    model: str
+    stream: bool = False
+    max_output: int | None = None
+    tools: bool = False
+    images: bool = False
+    client_region: str | None = None
+    session: str | None = None
+
+
+def kordon_headers(request_id: str, policy: PolicyResult | None) -> dict[str, str]:
+    headers = {"x-kordon-request-id": request_id}
+    if policy is not None:
+        headers["x-kordon-decision-id"] = policy.decision_id
+        headers["x-kordon-policy-revision"] = policy.revision
+    return headers
+
+
+class Gateway:
+    def __init__(self, classifier: Classifier, decisions: DecisionClient, executor: Executor):
+        self._classifier = classifier
+        self._decisions = decisions
+        self._executor = executor
+
+    async def decide(
+        self, principal: Principal, facts: RequestFacts, scan: ScanResult, prompt_tokens: int
+    ) -> PolicyResult:
+        document = build_input(
+            request_id=facts.request_id,
+            endpoint=facts.endpoint,
+            model=facts.model,
+            stream=facts.stream,
+            prompt_tokens=prompt_tokens,
+            max_output=facts.max_output,
+            tools=facts.tools,
+            images=facts.images,
+            principal=principal,
+            profile=scan.profile,
+            client_region=facts.client_region,
+            session=facts.session,
+        )
+        return await self._decisions.decide(document, facts.request_id)
+
+    async def handle(
+        self, principal: Principal, facts: RequestFacts, payload: dict[str, object]
+    ) -> tuple[PolicyResult, Outcome]:
+        scan = self._classifier.classify(facts.endpoint, payload)
+        prompt_tokens = _prompt_tokens(facts, payload)
+        policy = await self.decide(principal, facts, scan, prompt_tokens)
+        call = Call(facts.request_id, facts.endpoint, payload, facts.stream, scan, policy)
+        try:
+            outcome = await self._executor.run(call)
+        except KordonError as exc:
+            exc.headers.update(kordon_headers(facts.request_id, policy))
+            raise
+        return policy, outcome
+
+    async def list_models(self, principal: Principal, request_id: str) -> PolicyResult:
+        facts = RequestFacts(request_id=request_id, endpoint="models", model="auto")
+        return await self.decide(principal, facts, NO_PAYLOAD, 0)
+
+
+def _prompt_tokens(facts: RequestFacts, payload: dict[str, Any]) -> int:
+    # The payload was validated against the OpenAI schema by the API layer.
+    if facts.endpoint == "chat.completions":
+        return count_chat_tokens(payload["messages"], facts.model, payload.get("tools"))
+    return count_embedding_tokens(payload["input"], facts.model)

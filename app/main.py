@@ -1,0 +1,63 @@
+"""App factory: all wiring happens here, once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from opa_client import AsyncOpaClient
+
+from app.api import health, openai
+from app.api.errors import install_error_handlers
+from app.api.openai import Services
+from app.config import Settings
+from app.executor import Executor
+from app.gateway import Gateway
+from app.keys import KeyStore
+from app.policy.classify import PayloadClassifier
+from app.policy.opa import DecisionClient
+from app.protect.scan import default_scanner
+from app.providers.catalog import CatalogCache
+from app.providers.upstream import UpstreamClient
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    settings: Settings, keys: KeyStore, *, fallback_base_url: str | None = None
+) -> FastAPI:
+    """Build the gateway. `fallback_base_url` points unconfigured providers at the demo
+    upstream; only `kordon serve` sets it, and only when no provider is configured."""
+    decisions = DecisionClient(settings.opa_url, settings.opa_timeout_s)
+    upstream = UpstreamClient(
+        connect_timeout_s=settings.upstream_connect_timeout_s,
+        first_byte_timeout_s=settings.upstream_first_byte_timeout_s,
+        read_timeout_s=settings.upstream_read_timeout_s,
+        pool_size=settings.upstream_pool_size,
+    )
+    catalogs = CatalogCache(settings.opa_url, fallback_base_url)
+    opa = urlsplit(settings.opa_url)
+    opa_admin = AsyncOpaClient(
+        host=opa.hostname or "127.0.0.1", port=opa.port or 8181, retries=0, timeout=1.0
+    )
+    gateway = Gateway(PayloadClassifier(default_scanner()), decisions, Executor(upstream, catalogs))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            await decisions.start()
+            stack.push_async_callback(decisions.close)
+            await upstream.start()
+            stack.push_async_callback(upstream.close)
+            await stack.enter_async_context(opa_admin)
+            yield
+
+    app = FastAPI(title="Kordon", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.services = Services(settings, keys, gateway)
+    app.state.opa_admin = opa_admin
+    install_error_handlers(app)
+    app.include_router(openai.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,105 @@
+"""Restore placeholders inside an OpenAI SSE stream, event by event.
+
+Events pass through byte for byte unless a delta carries text; those are re-encoded with the
+restored text. A placeholder split across events is held back by one StreamRestorer per
+choice (and per tool call), and released when it completes or the choice finishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import orjson
+
+from app.protect.restore import StreamRestorer
+
+__all__ = ["SseRestorer"]
+
+_DATA = b"data:"
+
+
+class SseRestorer:
+    __slots__ = ("_buffer", "_mapping", "_restorers")
+
+    def __init__(self, mapping: Mapping[str, str]) -> None:
+        self._mapping = mapping
+        self._buffer = b""
+        self._restorers: dict[tuple[int, int], StreamRestorer] = {}
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Take raw bytes from the upstream; return the complete events, restored."""
+        self._buffer += chunk.replace(b"\r\n", b"\n")
+        *events, self._buffer = self._buffer.split(b"\n\n")
+        return b"".join(self._event(e) + b"\n\n" for e in events)
+
+    def flush(self) -> bytes:
+        """At the end of the stream: a trailing partial event, and any text still held."""
+        tail = self._event(self._buffer) + b"\n\n" if self._buffer.strip() else b""
+        self._buffer = b""
+        held: dict[int, dict[str, object]] = {}
+        for (choice, slot), restorer in self._restorers.items():
+            text = restorer.flush()
+            if text:
+                _append(held.setdefault(choice, {}), slot, text)
+        self._restorers.clear()
+        if not held:
+            return tail
+        choices = [{"index": c, "delta": d, "finish_reason": None} for c, d in held.items()]
+        return tail + b"data: " + orjson.dumps({"choices": choices}) + b"\n\n"
+
+    def _restorer(self, choice: int, slot: int) -> StreamRestorer:
+        key = (choice, slot)
+        restorer = self._restorers.get(key)
+        if restorer is None:
+            restorer = self._restorers[key] = StreamRestorer(self._mapping)
+        return restorer
+
+    def _event(self, event: bytes) -> bytes:
+        if not event.startswith(_DATA):
+            return event
+        data = event[len(_DATA) :].strip()
+        if data == b"[DONE]" or not data:
+            return event
+        try:
+            payload = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return event
+        changed = False
+        for choice in payload.get("choices") or ():
+            index = int(choice.get("index", 0))
+            delta = choice.get("delta")
+            if not isinstance(delta, dict):
+                delta = choice["delta"] = {}
+            changed |= self._feed(delta, "content", (index, -1))
+            for call in delta.get("tool_calls") or ():
+                function = call.get("function") or {}
+                changed |= self._feed(function, "arguments", (index, int(call.get("index", 0))))
+            if choice.get("finish_reason") is not None:
+                changed |= self._release(index, delta)
+        return b"data: " + orjson.dumps(payload) if changed else event
+
+    def _feed(self, holder: dict[str, object], key: str, slot: tuple[int, int]) -> bool:
+        text = holder.get(key)
+        if not isinstance(text, str) or not text:
+            return False
+        holder[key] = self._restorer(*slot).feed(text)
+        return True
+
+    def _release(self, index: int, delta: dict[str, object]) -> bool:
+        """Put the text still held for a finished choice into its last delta."""
+        released = False
+        for key in [k for k in self._restorers if k[0] == index]:
+            held = self._restorers.pop(key).flush()
+            if held:
+                _append(delta, key[1], held)
+                released = True
+        return released
+
+
+def _append(delta: dict[str, object], slot: int, text: str) -> None:
+    if slot == -1:
+        delta["content"] = str(delta.get("content") or "") + text
+        return
+    calls = delta.setdefault("tool_calls", [])
+    if isinstance(calls, list):
+        calls.append({"index": slot, "function": {"arguments": text}})

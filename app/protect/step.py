@@ -1,0 +1,65 @@
+"""The executor's protect step: carry out the decision's redaction on every text.
+
+none          pass through
+block         refuse (422) naming the categories found, never the values
+mask          irreversible, format-preserving where it helps the model
+pseudonymize  stable placeholders; the originals go back into the answer
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import orjson
+
+from app.errors import DataBlocked
+from app.policy.classify import ScanResult
+from app.protect.findings import Finding
+from app.protect.mask import mask
+from app.protect.pseudonymize import Pseudonymizer
+from app.protect.restore import restore
+from app.protect.sse import SseRestorer
+from app.protect.texts import map_texts
+
+__all__ = ["Protected", "protect"]
+
+
+@dataclass(frozen=True, slots=True)
+class Protected:
+    payload: dict[str, object]
+    mapping: Mapping[str, str] = field(default_factory=dict)
+
+    def restore_body(self, body: bytes) -> bytes:
+        """Restore placeholders in a non-streamed chat completion."""
+        if not self.mapping:
+            return body
+        document = orjson.loads(body)
+        for choice in document.get("choices") or ():
+            message = choice.get("message") or {}
+            if isinstance(message.get("content"), str):
+                message["content"] = restore(message["content"], self.mapping)
+            for call in message.get("tool_calls") or ():
+                function = call.get("function") or {}
+                if isinstance(function.get("arguments"), str):
+                    function["arguments"] = restore(function["arguments"], self.mapping)
+        return orjson.dumps(document)
+
+    def stream_restorer(self) -> SseRestorer | None:
+        return SseRestorer(self.mapping) if self.mapping else None
+
+
+def protect(
+    redaction: str, endpoint: str, payload: dict[str, object], scan: ScanResult
+) -> Protected:
+    if redaction == "block":
+        found = ", ".join(sorted(scan.profile.categories)) or "none detected"
+        raise DataBlocked(f"policy blocks sending this data to a model (categories found: {found})")
+    if redaction == "none" or not scan.profile.categories:
+        return Protected(payload)
+    per_text: Iterator[tuple[Finding, ...]] = iter(scan.findings)
+    if redaction == "mask":
+        return Protected(map_texts(endpoint, payload, lambda text: mask(text, next(per_text))))
+    pseudonymizer = Pseudonymizer()
+    protected = map_texts(endpoint, payload, lambda text: pseudonymizer.apply(text, next(per_text)))
+    return Protected(protected, dict(pseudonymizer.mapping))

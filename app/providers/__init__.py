@@ -1,0 +1,1 @@
+"""Providers: the catalog of configured endpoints, the upstream client and route fallback."""

@@ -1,0 +1,78 @@
+"""Where each provider of the active bundle is reached, from the environment it names.
+
+The bundle's `data.providers` says, per provider, which environment variables hold its base
+URL and key (`endpoint.base_url_env`, `endpoint.api_key_env`); the values themselves never
+enter the bundle. The catalog follows the bundle revision that made each decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from opa_client import AsyncOpaClient
+
+__all__ = ["Catalog", "CatalogCache", "Endpoint"]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    provider: str
+    base_url: str
+    api_key: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    revision: str
+    endpoints: Mapping[str, Endpoint]
+
+    @classmethod
+    def from_bundle_data(
+        cls,
+        revision: str,
+        providers: Mapping[str, object],
+        environ: Mapping[str, str],
+        fallback_base_url: str | None = None,
+    ) -> Catalog:
+        """Resolve each provider's endpoint; `fallback_base_url` serves unconfigured ones
+        (the labelled demo upstream of the embedded default, never set in production)."""
+        endpoints: dict[str, Endpoint] = {}
+        for provider_id, spec in providers.items():
+            names = spec.get("endpoint", {}) if isinstance(spec, dict) else {}
+            base_url = environ.get(str(names.get("base_url_env", ""))) or fallback_base_url
+            if base_url:
+                api_key = environ.get(str(names.get("api_key_env", ""))) or None
+                endpoints[provider_id] = Endpoint(provider_id, base_url.rstrip("/"), api_key)
+        return cls(revision, endpoints)
+
+
+class CatalogCache:
+    """Loads `data.providers` from OPA when a decision arrives under a new revision."""
+
+    def __init__(self, opa_url: str, fallback_base_url: str | None = None) -> None:
+        parts = urlsplit(opa_url)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 8181
+        self._fallback = fallback_base_url
+        self._current = Catalog("", {})
+        self._lock = asyncio.Lock()
+
+    async def get(self, revision: str) -> Catalog:
+        if self._current.revision == revision:
+            return self._current
+        async with self._lock:
+            if self._current.revision != revision:
+                self._current = Catalog.from_bundle_data(
+                    revision, await self._fetch(), os.environ, self._fallback
+                )
+        return self._current
+
+    async def _fetch(self) -> Mapping[str, object]:
+        async with AsyncOpaClient(host=self._host, port=self._port, retries=1) as client:
+            body = await client.get_data("providers")
+        result = body.get("result", {})
+        return result if isinstance(result, dict) else {}

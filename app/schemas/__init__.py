@@ -1,0 +1,1 @@
+"""Wire models: the OpenAI API the agents speak, and contract v1 between gateway and policy."""

@@ -1,0 +1,116 @@
+"""Contract v1 between the gateway and the policy (see docs/policy-contract.md).
+
+The input document is built as a plain dict (it only goes to OPA as JSON); the decision comes
+back from OPA and is validated here. A decision that fails validation is never acted on.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CONTRACT_VERSION",
+    "Decision",
+    "InputDocument",
+    "QuotaLimit",
+    "Route",
+    "Sensitivity",
+]
+
+CONTRACT_VERSION = 1
+
+Sensitivity = Literal["public", "internal", "confidential", "personal", "special"]
+Redaction = Literal["none", "mask", "pseudonymize", "block"]
+
+
+class RequestTokens(TypedDict):
+    prompt: int
+    max_output: int | None
+
+
+class RequestFeatures(TypedDict):
+    tools: bool
+    images: bool
+
+
+class RequestPart(TypedDict):
+    id: str
+    endpoint: Literal["chat.completions", "embeddings", "models"]
+    model: str
+    stream: bool
+    tokens: RequestTokens
+    features: RequestFeatures
+
+
+class PrincipalPart(TypedDict):
+    tenant: str
+    key_id: str
+    agent: str
+    roles: list[str]
+
+
+class DataPart(TypedDict):
+    categories: dict[str, int]
+    sensitivity: Sensitivity
+    subjects: list[str]
+
+
+class ContextPart(TypedDict):
+    client_region: str | None
+    time: str
+    session: str | None
+
+
+class InputDocument(TypedDict):
+    version: int
+    request: RequestPart
+    principal: PrincipalPart
+    data: DataPart
+    context: ContextPart
+
+
+class _Strict(BaseModel):
+    # Strict: "yes" is not a boolean and "1" is not a number; a policy bug must fail closed.
+    # Unknown fields are ignored so a newer policy can add fields the gateway does not use yet;
+    # every field the gateway acts on is required and typed.
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+
+class Route(_Strict):
+    provider: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+
+
+class QuotaLimit(_Strict):
+    name: str
+    unit: str
+    limit: int = Field(ge=0)
+    window_s: int = Field(ge=0)
+
+
+class Quota(_Strict):
+    subject: str
+    limits: list[QuotaLimit]
+
+
+class Cache(_Strict):
+    mode: Literal["off", "exact"]
+    ttl_s: int = Field(ge=0)
+
+
+class Audit(_Strict):
+    level: Literal["metadata", "full"]
+
+
+class Decision(_Strict):
+    version: Literal[1]
+    allow: bool
+    reasons: list[str]
+    region: str
+    routes: list[Route]
+    redaction: Redaction
+    quota: Quota
+    cache: Cache
+    audit: Audit

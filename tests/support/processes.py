@@ -1,0 +1,130 @@
+"""Real processes for integration tests: the OPA server and the gateway under uvicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+__all__ = ["REPO", "free_port", "opa_binary", "running_gateway", "running_opa", "wait_http"]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def opa_binary() -> str:
+    """The pinned OPA. Missing OPA is a failure, never a skip."""
+    binary = os.environ.get("KORDON_OPA_BINARY") or shutil.which("opa")
+    if not binary:
+        done = subprocess.run(
+            ["bash", str(REPO / "scripts" / "install-opa.sh"), "--check"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        binary = done.stdout.strip()
+    if not binary or not Path(binary).exists():
+        raise RuntimeError("OPA is required: run scripts/install-opa.sh or set KORDON_OPA_BINARY")
+    return binary
+
+
+def wait_http(
+    url: str, timeout_s: float = 20.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} was up")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer 200 within {timeout_s}s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def running_opa(bundle: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            opa_binary(),
+            "run",
+            "--server",
+            "--addr",
+            f"127.0.0.1:{port}",
+            "--skip-version-check",
+            "--log-level",
+            "error",
+            "--bundle",
+            str(bundle),
+        ],
+        stdin=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/health?bundles", process=process)
+        yield url, process
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def running_gateway(
+    opa_url: str, keys_file: Path, env: Mapping[str, str], log_file: Path
+) -> Iterator[str]:
+    """`kordon serve --no-sidecar` under uvicorn on a free port; yields its base URL."""
+    port = free_port()
+    environment = {**os.environ, **env, "KORDON_KEYS_FILE": str(keys_file)}
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "serve",
+                "--no-sidecar",
+                "--opa-url",
+                opa_url,
+                "--port",
+                str(port),
+                "--log-level",
+                "info",
+            ],
+            cwd=REPO,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/readyz", process=process)
+        yield url
+    finally:
+        _stop(process)

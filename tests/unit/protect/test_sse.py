@@ -1,0 +1,98 @@
+"""Placeholders restored inside SSE events, however the upstream splits bytes and events."""
+
+from __future__ import annotations
+
+import itertools
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.protect.sse import SseRestorer
+
+MAPPING = {"[EMAIL_1]": "ivan@example.ru", "[PHONE_1]": "+7 912 345-67-89"}
+ANSWER = "Write to [EMAIL_1] or call [PHONE_1]; again: [email_1]."
+RESTORED = "Write to ivan@example.ru or call +7 912 345-67-89; again: ivan@example.ru."
+
+
+def _stream(pieces: list[str]) -> bytes:
+    events = [
+        {"id": "c", "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]}
+        for p in pieces
+    ]
+    events.append({"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    body = b"".join(b"data: " + orjson.dumps(e) + b"\n\n" for e in events)
+    return body + b"data: [DONE]\n\n"
+
+
+def _text(sse: bytes) -> str:
+    out = []
+    for event in sse.split(b"\n\n"):
+        if event.startswith(b"data: {"):
+            for choice in orjson.loads(event[6:])["choices"]:
+                out.append(choice["delta"].get("content") or "")
+    return "".join(out)
+
+
+def _run(raw: bytes, cuts: list[int]) -> bytes:
+    restorer = SseRestorer(MAPPING)
+    bounds = sorted({0, len(raw), *(c % (len(raw) + 1) for c in cuts)})
+    out = b"".join(restorer.feed(raw[a:b]) for a, b in itertools.pairwise(bounds))
+    return out + restorer.flush()
+
+
+@given(
+    pieces=st.lists(st.integers(min_value=1, max_value=len(ANSWER)), max_size=12),
+    cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=20),
+)
+def test_any_split_of_text_and_bytes_restores_the_answer(
+    pieces: list[int], cuts: list[int]
+) -> None:
+    bounds = sorted({0, len(ANSWER), *pieces})
+    deltas = [ANSWER[a:b] for a, b in itertools.pairwise(bounds)]
+    out = _run(_stream(deltas), cuts)
+    assert _text(out) == RESTORED
+    assert out.endswith(b"data: [DONE]\n\n")
+    assert b"[EMAIL_1]" not in out
+
+
+def test_events_without_placeholders_pass_byte_for_byte() -> None:
+    raw = _stream(["Hello", " world"])
+    assert _run(raw, [7, 50, 51]) == raw
+
+
+def test_text_held_at_the_end_is_released_by_flush() -> None:
+    restorer = SseRestorer(MAPPING)
+    event = {"choices": [{"index": 0, "delta": {"content": "see [EMAIL"}}]}
+    out = restorer.feed(b"data: " + orjson.dumps(event) + b"\n\n") + restorer.flush()
+    assert _text(out) == "see [EMAIL"
+
+
+def test_tool_call_arguments_are_restored() -> None:
+    restorer = SseRestorer(MAPPING)
+    first = {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {"tool_calls": [{"index": 0, "function": {"arguments": '{"to": "[EMA'}}]},
+            }
+        ]
+    }
+    second = {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {"tool_calls": [{"index": 0, "function": {"arguments": 'IL_1]"}'}}]},
+                "finish_reason": "tool_calls",
+            }
+        ]
+    }
+    out = b"".join(restorer.feed(b"data: " + orjson.dumps(e) + b"\n\n") for e in (first, second))
+    args = "".join(
+        call["function"]["arguments"]
+        for event in out.split(b"\n\n")
+        if event.startswith(b"data: ")
+        for choice in orjson.loads(event[6:])["choices"]
+        for call in choice["delta"].get("tool_calls", [])
+    )
+    assert orjson.loads(args) == {"to": "ivan@example.ru"}
