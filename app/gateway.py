@@ -7,7 +7,6 @@ asks the policy and hands the decision to the executor. It never decides anythin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from app.errors import KordonError
 from app.executor import Call, Executor, Outcome
@@ -15,7 +14,7 @@ from app.keys import Principal
 from app.policy.classify import NO_PAYLOAD, Classifier, ScanResult
 from app.policy.input import Endpoint, build_input
 from app.policy.opa import DecisionClient, PolicyResult
-from app.quota.tokens import count_chat_tokens, count_embedding_tokens
+from app.quota.tokens import count_prompt_tokens
 
 __all__ = ["Gateway", "RequestFacts", "kordon_headers"]
 
@@ -72,7 +71,7 @@ class Gateway:
         self, principal: Principal, facts: RequestFacts, payload: dict[str, object]
     ) -> tuple[PolicyResult, Outcome]:
         scan = self._classifier.classify(facts.endpoint, payload)
-        prompt_tokens = _prompt_tokens(facts, payload)
+        prompt_tokens = count_prompt_tokens(facts.endpoint, payload)
         policy = await self.decide(principal, facts, scan, prompt_tokens)
         call = Call(facts.request_id, facts.endpoint, payload, facts.stream, scan, policy)
         try:
@@ -86,9 +85,3 @@ class Gateway:
         facts = RequestFacts(request_id=request_id, endpoint="models", model="auto")
         return await self.decide(principal, facts, NO_PAYLOAD, 0)
 
-
-def _prompt_tokens(facts: RequestFacts, payload: dict[str, Any]) -> int:
-    # The payload was validated against the OpenAI schema by the API layer.
-    if facts.endpoint == "chat.completions":
-        return count_chat_tokens(payload["messages"], facts.model, payload.get("tools"))
-    return count_embedding_tokens(payload["input"], facts.model)

@@ -19,10 +19,12 @@ _DATA = b"data:"
 
 
 class SseRestorer:
-    __slots__ = ("_buffer", "_mapping", "_restorers")
+    __slots__ = ("_arguments", "_buffer", "_mapping", "_restorers")
 
-    def __init__(self, mapping: Mapping[str, str]) -> None:
+    def __init__(self, mapping: Mapping[str, str], arguments: Mapping[str, str]) -> None:
+        """`mapping` restores message text; `arguments` (its JSON-escaped twin) tool calls."""
         self._mapping = mapping
+        self._arguments = arguments
         self._buffer = b""
         self._restorers: dict[tuple[int, int], StreamRestorer] = {}
 
@@ -51,7 +53,8 @@ class SseRestorer:
         key = (choice, slot)
         restorer = self._restorers.get(key)
         if restorer is None:
-            restorer = self._restorers[key] = StreamRestorer(self._mapping)
+            mapping = self._mapping if slot == -1 else self._arguments
+            restorer = self._restorers[key] = StreamRestorer(mapping)
         return restorer
 
     def _event(self, event: bytes) -> bytes:

@@ -22,7 +22,7 @@ from app.protect.restore import restore
 from app.protect.sse import SseRestorer
 from app.protect.texts import map_texts
 
-__all__ = ["Protected", "protect"]
+__all__ = ["Protected", "json_escaped", "protect"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +42,21 @@ class Protected:
             for call in message.get("tool_calls") or ():
                 function = call.get("function") or {}
                 if isinstance(function.get("arguments"), str):
-                    function["arguments"] = restore(function["arguments"], self.mapping)
+                    function["arguments"] = restore(
+                        function["arguments"], json_escaped(self.mapping)
+                    )
         return orjson.dumps(document)
 
     def stream_restorer(self) -> SseRestorer | None:
-        return SseRestorer(self.mapping) if self.mapping else None
+        if not self.mapping:
+            return None
+        return SseRestorer(self.mapping, json_escaped(self.mapping))
+
+
+def json_escaped(mapping: Mapping[str, str]) -> dict[str, str]:
+    """The mapping for text inside JSON strings (tool-call arguments): values JSON-escaped, so a
+    restored quote or backslash cannot break the arguments' JSON."""
+    return {key: orjson.dumps(value).decode()[1:-1] for key, value in mapping.items()}
 
 
 def protect(

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.protect.sse import SseRestorer
+from app.protect.step import json_escaped
 
 MAPPING = {"[EMAIL_1]": "ivan@example.ru", "[PHONE_1]": "+7 912 345-67-89"}
 ANSWER = "Write to [EMAIL_1] or call [PHONE_1]; again: [email_1]."
@@ -35,7 +36,7 @@ def _text(sse: bytes) -> str:
 
 
 def _run(raw: bytes, cuts: list[int]) -> bytes:
-    restorer = SseRestorer(MAPPING)
+    restorer = SseRestorer(MAPPING, json_escaped(MAPPING))
     bounds = sorted({0, len(raw), *(c % (len(raw) + 1) for c in cuts)})
     out = b"".join(restorer.feed(raw[a:b]) for a, b in itertools.pairwise(bounds))
     return out + restorer.flush()
@@ -62,14 +63,14 @@ def test_events_without_placeholders_pass_byte_for_byte() -> None:
 
 
 def test_text_held_at_the_end_is_released_by_flush() -> None:
-    restorer = SseRestorer(MAPPING)
+    restorer = SseRestorer(MAPPING, json_escaped(MAPPING))
     event = {"choices": [{"index": 0, "delta": {"content": "see [EMAIL"}}]}
     out = restorer.feed(b"data: " + orjson.dumps(event) + b"\n\n") + restorer.flush()
     assert _text(out) == "see [EMAIL"
 
 
 def test_tool_call_arguments_are_restored() -> None:
-    restorer = SseRestorer(MAPPING)
+    restorer = SseRestorer(MAPPING, json_escaped(MAPPING))
     first = {
         "choices": [
             {
@@ -96,3 +97,24 @@ def test_tool_call_arguments_are_restored() -> None:
         for call in choice["delta"].get("tool_calls", [])
     )
     assert orjson.loads(args) == {"to": "ivan@example.ru"}
+
+
+def test_restored_tool_arguments_stay_valid_json() -> None:
+    mapping = {"[PERSON_1]": 'O"Brien \\ Ltd'}
+    restorer = SseRestorer(mapping, json_escaped(mapping))
+    event = {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {
+                    "tool_calls": [
+                        {"index": 0, "function": {"arguments": '{"name": "[PERSON_1]"}'}}
+                    ]
+                },
+                "finish_reason": "tool_calls",
+            }
+        ]
+    }
+    out = restorer.feed(b"data: " + orjson.dumps(event) + b"\n\n")
+    call = orjson.loads(out[6:].strip())["choices"][0]["delta"]["tool_calls"][0]
+    assert orjson.loads(call["function"]["arguments"]) == {"name": 'O"Brien \\ Ltd'}

@@ -1,0 +1,160 @@
+"""In-process quota store: the embedded default for a single gateway process.
+
+Same semantics as the Redis store (see :mod:`app.quota.store`). No method awaits anything, so
+each one runs to completion without interleaving on the event loop: that is what makes
+reserve all-or-nothing here, as the Lua script does in Redis. Expired buckets and reservation
+records are dropped when touched and by a periodic sweep, so memory stays bounded by the live
+windows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.quota.limits import (
+    EXPIRY_MARGIN_S,
+    Admission,
+    Amounts,
+    BucketState,
+    Clock,
+    Limit,
+    check_amounts,
+    window_at,
+)
+
+__all__ = ["MemoryQuotaStore"]
+
+# subject, limit name, unit, window_s, window start: unit and window length are part of the
+# identity so that a policy change reusing a name starts a fresh counter instead of
+# misreading the old one.
+_BucketKey = tuple[str, str, str, int, int]
+
+
+@dataclass(slots=True)
+class _Bucket:
+    used: int
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """One bucket's share of a reservation."""
+
+    name: str
+    key: _BucketKey
+    amount: int
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    held: tuple[_Held, ...]
+    expires_at: float
+
+
+class MemoryQuotaStore:
+    """Quota buckets in a dict, for one process; the clock is injectable for tests."""
+
+    def __init__(
+        self,
+        clock: Clock = time.time,
+        *,
+        margin_s: int = EXPIRY_MARGIN_S,
+        sweep_every_s: float = 60.0,
+    ) -> None:
+        self._clock = clock
+        self._margin_s = margin_s
+        self._sweep_every_s = sweep_every_s
+        self._next_sweep = clock() + sweep_every_s
+        self._buckets: dict[_BucketKey, _Bucket] = {}
+        self._records: dict[tuple[str, str], _Record] = {}
+
+    async def reserve(
+        self, subject: str, limits: Sequence[Limit], amounts: Amounts, reservation_id: str
+    ) -> Admission:
+        check_amounts(limits, amounts)
+        now = self._now()
+        windows = [window_at(limit.window_s, now) for limit in limits]
+        keys = [
+            (subject, limit.name, limit.unit, limit.window_s, window.start)
+            for limit, window in zip(limits, windows, strict=True)
+        ]
+        used = [self._live_bucket(key, now) for key in keys]
+        states = [
+            BucketState(limit, bucket.used if bucket else 0, window.end - now)
+            for limit, bucket, window in zip(limits, used, windows, strict=True)
+        ]
+        if self._live_record((subject, reservation_id), now) is not None:
+            return Admission(tuple(states), None)
+        for state in states:
+            amount = amounts[state.limit.name]
+            if amount > 0 and state.used + amount > state.limit.capacity:
+                return Admission(tuple(states), state)
+
+        held = []
+        for i, (limit, key, window) in enumerate(zip(limits, keys, windows, strict=True)):
+            amount = amounts[limit.name]
+            expires_at = window.end + self._margin_s
+            if amount > 0:
+                bucket = self._buckets.setdefault(key, _Bucket(0, expires_at))
+                bucket.used += amount
+                states[i] = BucketState(limit, bucket.used, window.end - now)
+            held.append(_Held(limit.name, key, amount, expires_at))
+        record_expiry = max((h.expires_at for h in held), default=now + self._margin_s)
+        self._records[subject, reservation_id] = _Record(tuple(held), record_expiry)
+        return Admission(tuple(states), None)
+
+    async def settle(self, subject: str, reservation_id: str, actual: Amounts) -> bool:
+        check_amounts((), actual)
+        return self._close(subject, reservation_id, actual)
+
+    async def refund(self, subject: str, reservation_id: str) -> bool:
+        return self._close(subject, reservation_id, None)
+
+    async def usage(self, subject: str, limits: Sequence[Limit]) -> list[BucketState]:
+        now = self._now()
+        states = []
+        for limit in limits:
+            window = window_at(limit.window_s, now)
+            key = (subject, limit.name, limit.unit, limit.window_s, window.start)
+            bucket = self._live_bucket(key, now)
+            states.append(BucketState(limit, bucket.used if bucket else 0, window.end - now))
+        return states
+
+    def _close(self, subject: str, reservation_id: str, actual: Amounts | None) -> bool:
+        """Settle against ``actual``, or refund everything when it is None."""
+        now = self._now()
+        record = self._live_record((subject, reservation_id), now)
+        if record is None:
+            return False
+        del self._records[subject, reservation_id]
+        for held in record.held:
+            target = 0 if actual is None else actual.get(held.name, held.amount)
+            bucket = self._live_bucket(held.key, now)
+            if bucket is not None and target != held.amount:
+                bucket.used = max(0, bucket.used + target - held.amount)
+        return True
+
+    def _now(self) -> float:
+        now = self._clock()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self._sweep_every_s
+            self._buckets = {k: b for k, b in self._buckets.items() if b.expires_at > now}
+            self._records = {k: r for k, r in self._records.items() if r.expires_at > now}
+        return now
+
+    def _live_bucket(self, key: _BucketKey, now: float) -> _Bucket | None:
+        bucket = self._buckets.get(key)
+        if bucket is not None and bucket.expires_at <= now:
+            del self._buckets[key]
+            return None
+        return bucket
+
+    def _live_record(self, key: tuple[str, str], now: float) -> _Record | None:
+        record = self._records.get(key)
+        if record is not None and record.expires_at <= now:
+            del self._records[key]
+            return None
+        return record
