@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import json
 import os
 import shutil
+import signal
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,6 +58,23 @@ async def _configured_providers(opa_url: str) -> list[str]:
     ]
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM after its shutdown, which would kill this process before it
+    stops the OPA sidecar; `kordon serve` handles the signals itself instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def stop(self) -> None:
+        self.should_exit = True
+
+
+def _show_what_left(path: str, body: dict[str, object]) -> None:
+    """The demo upstream prints what reached it, so the quick start shows the redaction."""
+    print(f"{DEMO_LABEL} {path} received: {json.dumps(body, ensure_ascii=False)}", flush=True)
+
+
 async def _serve(args: argparse.Namespace) -> None:
     overrides = {
         k: v
@@ -74,7 +95,7 @@ async def _serve(args: argparse.Namespace) -> None:
             print(f"kordon: OPA sidecar on {sidecar.url}, bundle revision {revision}")
         fallback = None
         if not await _configured_providers(settings.opa_url):
-            demo = web.AppRunner(create_demo_app(), access_log=None)
+            demo = web.AppRunner(create_demo_app(hook=_show_what_left), access_log=None)
             await demo.setup()
             demo_port = _free_port()
             await web.TCPSite(demo, "127.0.0.1", demo_port).start()
@@ -106,7 +127,11 @@ async def _serve(args: argparse.Namespace) -> None:
             access_log=False,
             log_level=args.log_level,
         )
-        await uvicorn.Server(config).serve()
+        server = _Server(config)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, server.stop)
+        await server.serve()
     finally:
         if demo is not None:
             await demo.cleanup()

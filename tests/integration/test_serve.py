@@ -1,0 +1,82 @@
+"""`kordon serve` with its embedded defaults: it supervises OPA and the demo upstream."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openai
+
+from app.providers.demo import DEMO_LABEL
+from tests.support.processes import REPO, free_port, opa_binary, wait_http
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _demo_key(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        if found := re.search(r"Bearer (kdn-[A-Za-z0-9_-]+)", line):
+            return found.group(1)
+    raise AssertionError("kordon serve printed no demo key")
+
+
+def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
+    port, opa_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KORDON_PROVIDER_")}
+    env |= {
+        "KORDON_OPA_BINARY": opa_binary(),
+        "KORDON_KEYS_FILE": str(tmp_path / "keys.json"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--opa-url",
+            f"http://127.0.0.1:{opa_port}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        key = _demo_key(process)
+        wait_http(f"http://127.0.0.1:{port}/readyz")
+        assert _port_open(opa_port)
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0)
+        raw = client.chat.completions.with_raw_response.create(
+            model="auto", messages=[{"role": "user", "content": "Write to ivan@example.ru"}]
+        )
+        answer = raw.parse().choices[0].message.content or ""
+        assert answer.startswith(DEMO_LABEL)
+        assert answer.endswith("Write to ivan@example.ru")
+        assert raw.headers["x-kordon-route"].startswith("onprem-vllm/")
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert process.returncode == 0, output
+    # What left the gateway, as the demo upstream printed it: the placeholder, not the address.
+    received = [line for line in output.splitlines() if "received:" in line]
+    assert received and "[EMAIL_1]" in received[0] and "ivan@example.ru" not in received[0]
+    assert not _port_open(opa_port), "the OPA sidecar outlived kordon serve"
+    assert not _port_open(port)
