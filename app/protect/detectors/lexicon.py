@@ -1,0 +1,186 @@
+"""Special categories of personal data: health, beliefs, criminal records and the rest.
+
+Found by lexicon, in Russian and English: the terms live in data files
+(``app/protect/lexicons/*.yaml``, category → words and phrases) and a tenant's bundle may add
+its own. Text and entries go through the same normalisation, so any grammatical form of an
+entry matches any form in the text:
+
+* Russian words get every lemma pymorphy3 proposes ("диагнозом" → "диагноз"). Participles keep
+  their own lemma ("подозреваемому" → "подозреваемый", not the verb "подозревать"), so the
+  entry for a suspect does not fire on "подозреваю, что сервер упал".
+* English words are lower-cased and get their plural, -ed and -ing endings stripped.
+
+Speed: one regex tokenises the text; a word is lemmatised only if its first three letters
+start some form of some entry, and each distinct word is lemmatised once (LRU cache).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import pymorphy3
+import yaml
+
+from app.protect.findings import Finding
+
+__all__ = ["BUILTIN_LEXICON_DIR", "SPECIAL_CATEGORIES", "LexiconDetector", "load_lexicon"]
+
+SPECIAL_CATEGORIES = frozenset(
+    {"health", "biometric", "beliefs", "trade_union", "sex_life", "race_nationality", "criminal"}
+)
+BUILTIN_LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+
+_WORD = re.compile(r"[^\W\d_]+")
+# The next word of a phrase: separated by spaces or a hyphen ("ВИЧ-инфицированный"), nothing else.
+_NEXT_WORD = re.compile(r"[ \t\n\-]{1,3}([^\W\d_]+)")
+_PARTICIPLE = frozenset({"PRTF", "PRTS"})
+_PARTICIPLE_LEMMA = frozenset({"PRTF", "sing", "masc", "nomn"})
+_PREFIX = 3
+
+_Entry = tuple[tuple[frozenset[str], ...], str]  # lemmas of the words after the first, category
+
+
+def _longest_first(entry: _Entry) -> tuple[int, str]:
+    return (-len(entry[0]), entry[1])
+
+
+@cache
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+def _is_cyrillic(word: str) -> bool:
+    return "а" <= word[0] <= "я" or word[0] == "ё"
+
+
+def _english_forms(word: str) -> frozenset[str]:
+    forms = {word}
+    if len(word) > 4:
+        if word.endswith("ies"):
+            forms.add(word[:-3] + "y")
+        elif word.endswith("ses"):
+            forms.add(word[:-2] + "is")  # diagnoses → diagnosis
+        if word.endswith("es"):
+            forms.add(word[:-2])
+        if word.endswith("s") and not word.endswith("ss"):
+            forms.add(word[:-1])
+        if word.endswith("ed"):
+            forms.update((word[:-2], word[:-1]))
+        if word.endswith("ing"):
+            forms.update((word[:-3], word[:-3] + "e"))
+    return frozenset(forms)
+
+
+def _parse_lemma(parse: Any) -> str:
+    lemma: str = parse.normal_form
+    if parse.tag.POS in _PARTICIPLE:
+        participle = parse.inflect(_PARTICIPLE_LEMMA)
+        lemma = participle.word if participle is not None else lemma
+    return lemma.replace("ё", "е")
+
+
+@lru_cache(maxsize=65536)
+def _lemmas(word: str) -> frozenset[str]:
+    """Every lemma of a lower-case word, with "ё" spelled "е"."""
+    if not _is_cyrillic(word):
+        return _english_forms(word)
+    return frozenset(_parse_lemma(parse) for parse in _morph().parse(word))
+
+
+def _surface_prefixes(lemma: str) -> set[str]:
+    """First letters of every form of ``lemma``: the cheap test a word must pass to be looked up."""
+    prefixes = {lemma[:_PREFIX]}
+    if _is_cyrillic(lemma):
+        for parse in _morph().parse(lemma):
+            prefixes.update(form.word[:_PREFIX].replace("ё", "е") for form in parse.lexeme)
+    return prefixes
+
+
+def load_lexicon(path: Path) -> dict[str, list[str]]:
+    """Read one lexicon file: a mapping of special category → list of words and phrases."""
+    with path.open(encoding="utf-8") as handle:
+        data: Any = yaml.safe_load(handle)
+    if not isinstance(data, dict) or not all(
+        isinstance(key, str) and isinstance(value, list) and all(isinstance(v, str) for v in value)
+        for key, value in data.items()
+    ):
+        raise ValueError(f"{path}: expected a mapping of category to a list of strings")
+    return {key: list(value) for key, value in data.items()}
+
+
+class LexiconDetector:
+    """Finds mentions of special categories of personal data by lexicon."""
+
+    categories: frozenset[str] = SPECIAL_CATEGORIES
+
+    def __init__(
+        self,
+        extra: Mapping[str, Iterable[str]] | None = None,
+        paths: Iterable[Path] | None = None,
+    ) -> None:
+        """Build from the built-in files (or ``paths``) plus ``extra`` entries, e.g. bundle data.
+
+        Raise ValueError for a category that is not a special category, FileNotFoundError if
+        the built-in files are missing (a package built without its data would else detect
+        nothing, silently).
+        """
+        files = list(paths) if paths is not None else sorted(BUILTIN_LEXICON_DIR.glob("*.yaml"))
+        if not files and paths is None:
+            raise FileNotFoundError(f"no lexicon files in {BUILTIN_LEXICON_DIR}")
+        sources: list[Mapping[str, Iterable[str]]] = [load_lexicon(path) for path in files]
+        if extra:
+            sources.append(extra)
+        # A word of the text matches a word of an entry when they share a lemma. Index: each
+        # lemma of an entry's first word → (lemmas of its other words, category).
+        index: dict[str, list[_Entry]] = {}
+        prefixes: set[str] = set()
+        for source in sources:
+            for category, entries in source.items():
+                if category not in SPECIAL_CATEGORIES:
+                    raise ValueError(f"lexicon category {category!r} is not a special category")
+                for entry in entries:
+                    words = _WORD.findall(entry.lower())
+                    if not words:
+                        continue
+                    lemmas = tuple(_lemmas(word) for word in words)
+                    for lemma in lemmas[0]:
+                        index.setdefault(lemma, []).append((lemmas[1:], category))
+                        prefixes |= _surface_prefixes(lemma)
+        self._index = index
+        self._prefixes = frozenset(prefixes)
+
+    def find(self, text: str) -> Iterator[Finding]:
+        """Yield one finding per mention; a phrase is one finding covering all its words."""
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            # A few letters lower-case to two characters ("İ"); keep offsets aligned.
+            lowered = "".join(char.lower()[0] for char in text)
+        prefixes, index = self._prefixes, self._index  # locals: this loop runs once per word
+        covered = 0
+        for match in _WORD.finditer(lowered):
+            word = match.group()
+            if word[:_PREFIX] not in prefixes or match.start() < covered:
+                continue
+            entries = {entry for lemma in _lemmas(word) for entry in index.get(lemma, ())}
+            # Longest phrase first, then by category: the same answer in every process, though
+            # a word's lemmas are a set whose order changes with the hash seed.
+            for rest, category in sorted(entries, key=_longest_first):
+                end = self._phrase_end(lowered, match.end(), rest)
+                if end:
+                    covered = end
+                    yield Finding(category, match.start(), end)
+                    break
+
+    @staticmethod
+    def _phrase_end(text: str, pos: int, rest: tuple[frozenset[str], ...]) -> int:
+        """End of the phrase whose first word ends at ``pos``, or 0 if the next words differ."""
+        for lemmas in rest:
+            match = _NEXT_WORD.match(text, pos)
+            if match is None or lemmas.isdisjoint(_lemmas(match.group(1))):
+                return 0
+            pos = match.end()
+        return pos
