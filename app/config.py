@@ -29,3 +29,6 @@ class Settings(BaseSettings):
     # Between two reads of a response body once it has started.
     upstream_read_timeout_s: float = Field(default=120.0, gt=0)
     upstream_pool_size: int = Field(default=256, gt=0)
+    # Shared quota counters for several replicas; unset, each process counts in memory.
+    redis_url: str | None = None
+    redis_timeout_s: float = Field(default=0.25, gt=0)

@@ -10,7 +10,8 @@
     ├── DataBlocked                422 invalid_request_error (categories, never values)
     ├── RateLimited                429 rate_limit_error
     ├── UpstreamUnavailable        502 api_error            (every route failed)
-    └── PolicyUnavailable          503 api_error            (fail closed: no decision, no call)
+    ├── PolicyUnavailable          503 api_error            (fail closed: no decision, no call)
+    └── QuotaUnavailable           503 api_error            (quota store down, policy says deny)
 
 Messages never carry secrets, keys or personal data: callers build them from names and counts.
 """
@@ -29,6 +30,7 @@ __all__ = [
     "NotFound",
     "PolicyDenied",
     "PolicyUnavailable",
+    "QuotaUnavailable",
     "RateLimited",
     "UpstreamUnavailable",
 ]
@@ -120,3 +122,9 @@ class PolicyUnavailable(KordonError):
     status = 503
     type = "api_error"
     code = "policy_unavailable"
+
+
+class QuotaUnavailable(KordonError):
+    status = 503
+    type = "api_error"
+    code = "quota_unavailable"

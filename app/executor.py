@@ -2,10 +2,14 @@
 
     deny     → PolicyDenied (403 with the policy's reasons)
     protect  → block (422) | mask | pseudonymize | none, on every text the model will see
+    reserve  → quota hold for the most the request can cost (429 over a limit)
     route    → the decision's routes in order, fallback before the first byte
     restore  → originals back into the answer (streaming-aware)
+    settle   → charge the usage the upstream reported; refund when no route answered
 
-The policy decides what is permitted; the executor decides what is possible now.
+Protect runs before reserve (the design had it after) so that a blocked request never
+touches the quota store. The policy decides what is permitted; the executor decides what is
+possible now.
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ from dataclasses import dataclass, field
 import aiohttp
 import orjson
 
-from app.errors import PolicyDenied
+from app.errors import PolicyDenied, UpstreamUnavailable
 from app.policy.classify import ScanResult
 from app.policy.input import Endpoint
 from app.policy.opa import PolicyResult
 from app.protect.step import Protected, protect
 from app.providers.catalog import CatalogCache
 from app.providers.routing import Attempt, open_first
+from app.providers.sse import SseSplitter, event_data
 from app.providers.upstream import UpstreamClient
+from app.quota.step import Hold, QuotaStep, output_bound
 from app.schemas.contract import Route
 
 __all__ = ["Call", "Executor", "Outcome"]
@@ -41,6 +47,8 @@ class Call:
     endpoint: Endpoint
     payload: dict[str, object]
     stream: bool
+    prompt_tokens: int
+    max_output: int | None
     scan: ScanResult
     policy: PolicyResult
 
@@ -56,9 +64,10 @@ class Outcome:
 
 
 class Executor:
-    def __init__(self, upstream: UpstreamClient, catalogs: CatalogCache) -> None:
+    def __init__(self, upstream: UpstreamClient, catalogs: CatalogCache, quota: QuotaStep):
         self._upstream = upstream
         self._catalogs = catalogs
+        self._quota = quota
 
     async def run(self, call: Call) -> Outcome:
         decision = call.policy.decision
@@ -68,38 +77,110 @@ class Executor:
             )
         protected = protect(decision.redaction, call.endpoint, call.payload, call.scan)
         catalog = await self._catalogs.get(call.policy.revision)
-        route, response, attempts = await open_first(
+        payload = dict(protected.payload)
+        max_output = call.max_output
+        if call.endpoint == "chat.completions":
+            if max_output is None:
+                max_output = output_bound(
+                    decision.quota, decision.routes, catalog, call.prompt_tokens
+                )
+                if decision.quota.max_output_default is not None:
+                    # Cap the upstream at what was reserved, so it cannot overspend.
+                    payload["max_tokens"] = max_output
+            if call.stream:
+                payload["stream_options"] = {
+                    **_dict(payload.get("stream_options")),
+                    "include_usage": True,
+                }
+        hold = await self._quota.reserve(
+            decision.quota,
             decision.routes,
             catalog,
-            self._upstream,
-            _PATHS[call.endpoint],
-            lambda r: orjson.dumps({**protected.payload, "model": r.model}),
+            call.prompt_tokens,
+            max_output or 0,
             call.request_id,
         )
+        try:
+            route, response, attempts = await open_first(
+                decision.routes,
+                catalog,
+                self._upstream,
+                _PATHS[call.endpoint],
+                lambda r: orjson.dumps({**payload, "model": r.model}),
+                call.request_id,
+            )
+        except UpstreamUnavailable:
+            await hold.refund()
+            raise
         headers = {k: v for k, v in response.headers.items() if k.lower() in _FORWARDED_HEADERS}
-        is_stream = call.stream and response.status == 200
-        if is_stream:
-            return Outcome(200, route, attempts, headers, stream=_relay(response, protected))
+        headers.update(hold.headers())
+        if call.stream and response.status == 200:
+            wants_usage = bool(_dict(call.payload.get("stream_options")).get("include_usage"))
+            relay = _relay(response, protected, hold, route, wants_usage)
+            return Outcome(200, route, attempts, headers, stream=relay)
         try:
             body = await response.read()
         finally:
             response.release()
-        if response.status == 200:
-            body = protected.restore_body(body)
-        return Outcome(response.status, route, attempts, headers, body=body)
+        if response.status != 200:
+            await hold.refund()
+            return Outcome(response.status, route, attempts, headers, body=body)
+        await hold.settle(route, _usage(orjson.loads(body)))
+        return Outcome(200, route, attempts, headers, body=protected.restore_body(body))
 
 
-async def _relay(response: aiohttp.ClientResponse, protected: Protected) -> AsyncIterator[bytes]:
-    """Pass the upstream's SSE bytes through as they come (restored where pseudonymized)."""
-    restore = protected.stream_restorer()
+def _dict(value: object) -> dict[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def _json(data: bytes | None) -> object:
+    try:
+        return orjson.loads(data) if data else None
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _usage(document: object) -> dict[str, int] | None:
+    usage = _dict(document).get("usage")
+    if not isinstance(usage, dict):
+        return None
+    return {k: v for k, v in usage.items() if isinstance(v, int)}
+
+
+async def _relay(
+    response: aiohttp.ClientResponse,
+    protected: Protected,
+    hold: Hold,
+    route: Route,
+    wants_usage: bool,
+) -> AsyncIterator[bytes]:
+    """Pass the upstream's SSE events through as they come, restored where pseudonymized.
+
+    The usage event the gateway asked for settles the quota; it reaches the client only if
+    the client asked for it too. Without one, the whole reservation is kept.
+    """
+    restorer = protected.stream_restorer()
+    splitter = SseSplitter()
+    usage: dict[str, int] | None = None
     try:
         async for chunk in response.content.iter_any():
-            out = restore.feed(chunk) if restore else chunk
+            out: list[bytes] = []
+            for event, end in splitter.feed(chunk):
+                if b'"usage"' in event:
+                    document = _json(event_data(event))
+                    usage = _usage(document) or usage
+                    if not wants_usage and not _dict(document).get("choices"):
+                        continue
+                if restorer is not None:
+                    if event_data(event) == b"[DONE]":
+                        out.append(restorer.flush())
+                    event = restorer.event(event)
+                out.append(event + end)
             if out:
-                yield out
-        if restore:
-            tail = restore.flush()
-            if tail:
-                yield tail
+                yield b"".join(out)
+        tail = splitter.flush() + (restorer.flush() if restorer else b"")
+        if tail:
+            yield tail
     finally:
         response.release()
+        await hold.settle(route, usage)

@@ -14,6 +14,7 @@ from app.keys import Principal
 from app.policy.classify import NO_PAYLOAD, Classifier, ScanResult
 from app.policy.input import Endpoint, build_input
 from app.policy.opa import DecisionClient, PolicyResult
+from app.quota.step import QuotaStep
 from app.quota.tokens import count_prompt_tokens
 
 __all__ = ["Gateway", "RequestFacts", "kordon_headers"]
@@ -43,10 +44,17 @@ def kordon_headers(request_id: str, policy: PolicyResult | None) -> dict[str, st
 
 
 class Gateway:
-    def __init__(self, classifier: Classifier, decisions: DecisionClient, executor: Executor):
+    def __init__(
+        self,
+        classifier: Classifier,
+        decisions: DecisionClient,
+        executor: Executor,
+        quota: QuotaStep,
+    ) -> None:
         self._classifier = classifier
         self._decisions = decisions
         self._executor = executor
+        self._quota = quota
 
     async def decide(
         self, principal: Principal, facts: RequestFacts, scan: ScanResult, prompt_tokens: int
@@ -73,7 +81,16 @@ class Gateway:
         scan = self._classifier.classify(facts.endpoint, payload)
         prompt_tokens = count_prompt_tokens(facts.endpoint, payload)
         policy = await self.decide(principal, facts, scan, prompt_tokens)
-        call = Call(facts.request_id, facts.endpoint, payload, facts.stream, scan, policy)
+        call = Call(
+            facts.request_id,
+            facts.endpoint,
+            payload,
+            facts.stream,
+            prompt_tokens,
+            facts.max_output,
+            scan,
+            policy,
+        )
         try:
             outcome = await self._executor.run(call)
         except KordonError as exc:
@@ -82,6 +99,12 @@ class Gateway:
         return policy, outcome
 
     async def list_models(self, principal: Principal, request_id: str) -> PolicyResult:
+        """The tenant's standing decision: the models it may use and the limits it is under."""
         facts = RequestFacts(request_id=request_id, endpoint="models", model="auto")
         return await self.decide(principal, facts, NO_PAYLOAD, 0)
 
+    async def usage(
+        self, principal: Principal, request_id: str
+    ) -> tuple[PolicyResult, list[dict[str, object]]]:
+        policy = await self.list_models(principal, request_id)
+        return policy, await self._quota.usage(policy.decision.quota)

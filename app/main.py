@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from opa_client import AsyncOpaClient
 
-from app.api import health, openai
+from app.api import health, openai, usage
 from app.api.errors import install_error_handlers
 from app.api.openai import Services
 from app.config import Settings
@@ -21,6 +21,11 @@ from app.policy.opa import DecisionClient
 from app.protect.scan import default_scanner
 from app.providers.catalog import CatalogCache
 from app.providers.upstream import UpstreamClient
+from app.quota.limiter import Limiter
+from app.quota.memory_store import MemoryQuotaStore
+from app.quota.redis_store import RedisQuotaStore, connect
+from app.quota.step import QuotaStep
+from app.quota.store import QuotaStore
 
 __all__ = ["create_app"]
 
@@ -42,7 +47,16 @@ def create_app(
     opa_admin = AsyncOpaClient(
         host=opa.hostname or "127.0.0.1", port=opa.port or 8181, retries=0, timeout=1.0
     )
-    gateway = Gateway(PayloadClassifier(default_scanner()), decisions, Executor(upstream, catalogs))
+    redis = (
+        connect(settings.redis_url, timeout_s=settings.redis_timeout_s)
+        if settings.redis_url
+        else None
+    )
+    store: QuotaStore = RedisQuotaStore(redis) if redis else MemoryQuotaStore()
+    quota = QuotaStep(Limiter(store), store)
+    gateway = Gateway(
+        PayloadClassifier(default_scanner()), decisions, Executor(upstream, catalogs, quota), quota
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +66,8 @@ def create_app(
             await upstream.start()
             stack.push_async_callback(upstream.close)
             await stack.enter_async_context(opa_admin)
+            if redis is not None:
+                stack.push_async_callback(redis.aclose)
             yield
 
     app = FastAPI(title="Kordon", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -59,5 +75,6 @@ def create_app(
     app.state.opa_admin = opa_admin
     install_error_handlers(app)
     app.include_router(openai.router)
+    app.include_router(usage.router)
     app.include_router(health.router)
     return app

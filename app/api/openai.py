@@ -19,7 +19,7 @@ from app.keys import KeyStore, Principal
 from app.policy.opa import PolicyResult
 from app.schemas.openai import ChatCompletionRequest, EmbeddingRequest
 
-__all__ = ["Services", "router"]
+__all__ = ["Services", "authenticate", "request_id_of", "router", "services_of"]
 
 router = APIRouter()
 
@@ -33,12 +33,12 @@ class Services:
     gateway: Gateway
 
 
-def _services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def _authenticate(request: Request, keys: KeyStore) -> Principal:
+def authenticate(request: Request, keys: KeyStore) -> Principal:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     principal = keys.authenticate(key.strip()) if scheme.lower() == "bearer" else None
     if principal is None:
@@ -46,7 +46,7 @@ def _authenticate(request: Request, keys: KeyStore) -> Principal:
     return principal
 
 
-def _request_id(request: Request) -> str:
+def request_id_of(request: Request) -> str:
     given = request.headers.get("x-request-id", "")
     return given if _REQUEST_ID.fullmatch(given) else f"req_{secrets.token_hex(12)}"
 
@@ -65,9 +65,9 @@ def _render(request_id: str, policy: PolicyResult, outcome: Outcome) -> Response
 
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
-    services = _services(request)
-    principal = _authenticate(request, services.keys)
-    request_id = _request_id(request)
+    services = services_of(request)
+    principal = authenticate(request, services.keys)
+    request_id = request_id_of(request)
     payload = await read_json(request, services.settings.max_body_bytes)
     chat = validate(ChatCompletionRequest, payload)
     facts = RequestFacts(
@@ -87,9 +87,9 @@ async def chat_completions(request: Request) -> Response:
 
 @router.post("/v1/embeddings")
 async def embeddings(request: Request) -> Response:
-    services = _services(request)
-    principal = _authenticate(request, services.keys)
-    request_id = _request_id(request)
+    services = services_of(request)
+    principal = authenticate(request, services.keys)
+    request_id = request_id_of(request)
     payload = await read_json(request, services.settings.max_body_bytes)
     embedding = validate(EmbeddingRequest, payload)
     facts = RequestFacts(
@@ -106,9 +106,9 @@ async def embeddings(request: Request) -> Response:
 @router.get("/v1/models")
 async def models(request: Request) -> Response:
     """Only the models the caller's tenant may use, as the policy lists them."""
-    services = _services(request)
-    principal = _authenticate(request, services.keys)
-    request_id = _request_id(request)
+    services = services_of(request)
+    principal = authenticate(request, services.keys)
+    request_id = request_id_of(request)
     policy = await services.gateway.list_models(principal, request_id)
     headers = kordon_headers(request_id, policy)
     if not policy.decision.allow:

@@ -9,6 +9,7 @@ data (see `sidecar.py` and `providers/catalog.py`). bench/bench_decision.py meas
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from app.errors import PolicyUnavailable
 from app.schemas.contract import Decision, InputDocument
 
 __all__ = ["DECISION_PATH", "DecisionClient", "PolicyResult"]
+
+log = logging.getLogger("kordon.policy")
 
 # `provenance` makes OPA name the bundle revision it evaluated with, so the revision on a
 # response is the one that decided it, even while a new bundle is being activated.
@@ -38,7 +41,11 @@ class DecisionClient:
 
     def __init__(self, base_url: str, timeout_s: float, pool_size: int = 64) -> None:
         self._url = base_url.rstrip("/") + DECISION_PATH
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        # The timeout bounds OPA itself (connect, then the answer); waiting for a free pooled
+        # connection during a burst is backpressure, bounded by the decisions ahead of it.
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=timeout_s, sock_read=timeout_s
+        )
         self._pool_size = pool_size
         self._session: aiohttp.ClientSession | None = None
 
@@ -70,6 +77,7 @@ class DecisionClient:
                 raw = await response.read()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("decision %s failed: %s", request_id, type(exc).__name__)
             raise PolicyUnavailable(
                 "policy engine unreachable; request refused", code="policy_unreachable"
             ) from exc

@@ -1,8 +1,9 @@
 """Restore placeholders inside an OpenAI SSE stream, event by event.
 
-Events pass through byte for byte unless a delta carries text; those are re-encoded with the
-restored text. A placeholder split across events is held back by one StreamRestorer per
-choice (and per tool call), and released when it completes or the choice finishes.
+Events (split by `app.providers.sse.SseSplitter`) pass through byte for byte unless a delta
+carries text; those are re-encoded with the restored text. A placeholder split across events
+is held back by one StreamRestorer per choice (and per tool call), and released when it
+completes or the choice finishes.
 """
 
 from __future__ import annotations
@@ -12,32 +13,22 @@ from collections.abc import Mapping
 import orjson
 
 from app.protect.restore import StreamRestorer
+from app.providers.sse import event_data
 
 __all__ = ["SseRestorer"]
 
-_DATA = b"data:"
-
 
 class SseRestorer:
-    __slots__ = ("_arguments", "_buffer", "_mapping", "_restorers")
+    __slots__ = ("_arguments", "_mapping", "_restorers")
 
     def __init__(self, mapping: Mapping[str, str], arguments: Mapping[str, str]) -> None:
         """`mapping` restores message text; `arguments` (its JSON-escaped twin) tool calls."""
         self._mapping = mapping
         self._arguments = arguments
-        self._buffer = b""
         self._restorers: dict[tuple[int, int], StreamRestorer] = {}
 
-    def feed(self, chunk: bytes) -> bytes:
-        """Take raw bytes from the upstream; return the complete events, restored."""
-        self._buffer += chunk.replace(b"\r\n", b"\n")
-        *events, self._buffer = self._buffer.split(b"\n\n")
-        return b"".join(self._event(e) + b"\n\n" for e in events)
-
     def flush(self) -> bytes:
-        """At the end of the stream: a trailing partial event, and any text still held."""
-        tail = self._event(self._buffer) + b"\n\n" if self._buffer.strip() else b""
-        self._buffer = b""
+        """At the end of the stream: one more event with any text still held, or nothing."""
         held: dict[int, dict[str, object]] = {}
         for (choice, slot), restorer in self._restorers.items():
             text = restorer.flush()
@@ -45,9 +36,9 @@ class SseRestorer:
                 _append(held.setdefault(choice, {}), slot, text)
         self._restorers.clear()
         if not held:
-            return tail
+            return b""
         choices = [{"index": c, "delta": d, "finish_reason": None} for c, d in held.items()]
-        return tail + b"data: " + orjson.dumps({"choices": choices}) + b"\n\n"
+        return b"data: " + orjson.dumps({"choices": choices}) + b"\n\n"
 
     def _restorer(self, choice: int, slot: int) -> StreamRestorer:
         key = (choice, slot)
@@ -57,11 +48,10 @@ class SseRestorer:
             restorer = self._restorers[key] = StreamRestorer(mapping)
         return restorer
 
-    def _event(self, event: bytes) -> bytes:
-        if not event.startswith(_DATA):
-            return event
-        data = event[len(_DATA) :].strip()
-        if data == b"[DONE]" or not data:
+    def event(self, event: bytes) -> bytes:
+        """One event without its separator; returned as is, or re-encoded when restored."""
+        data = event_data(event)
+        if not data or data == b"[DONE]":
             return event
         try:
             payload = orjson.loads(data)

@@ -93,6 +93,11 @@ class QuotaLimit(_Strict):
 class Quota(_Strict):
     subject: str
     limits: list[QuotaLimit]
+    # Output tokens to reserve (and cap the upstream at) when the client sets no max_tokens;
+    # without it the gateway reserves the route's whole context window.
+    max_output_default: int | None = Field(default=None, ge=1)
+    # What a quota store outage means for this request; deny unless the policy says otherwise.
+    on_store_error: Literal["deny", "allow"] = "deny"
 
 
 class Cache(_Strict):

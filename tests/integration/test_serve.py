@@ -77,6 +77,8 @@ def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
     assert process.returncode == 0, output
     # What left the gateway, as the demo upstream printed it: the placeholder, not the address.
     received = [line for line in output.splitlines() if "received:" in line]
-    assert received and "[EMAIL_1]" in received[0] and "ivan@example.ru" not in received[0]
+    assert received
+    assert "[EMAIL_1]" in received[0]
+    assert "ivan@example.ru" not in received[0]
     assert not _port_open(opa_port), "the OPA sidecar outlived kordon serve"
     assert not _port_open(port)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from app.protect.sse import SseRestorer
 from app.protect.step import json_escaped
+from app.providers.sse import SseSplitter
 
 MAPPING = {"[EMAIL_1]": "ivan@example.ru", "[PHONE_1]": "+7 912 345-67-89"}
 ANSWER = "Write to [EMAIL_1] or call [PHONE_1]; again: [email_1]."
@@ -35,11 +36,16 @@ def _text(sse: bytes) -> str:
     return "".join(out)
 
 
+def _feed(restorer: SseRestorer, splitter: SseSplitter, chunk: bytes) -> bytes:
+    return b"".join(restorer.event(event) + end for event, end in splitter.feed(chunk))
+
+
 def _run(raw: bytes, cuts: list[int]) -> bytes:
     restorer = SseRestorer(MAPPING, json_escaped(MAPPING))
+    splitter = SseSplitter()
     bounds = sorted({0, len(raw), *(c % (len(raw) + 1) for c in cuts)})
-    out = b"".join(restorer.feed(raw[a:b]) for a, b in itertools.pairwise(bounds))
-    return out + restorer.flush()
+    out = b"".join(_feed(restorer, splitter, raw[a:b]) for a, b in itertools.pairwise(bounds))
+    return out + splitter.flush() + restorer.flush()
 
 
 @given(
@@ -65,7 +71,8 @@ def test_events_without_placeholders_pass_byte_for_byte() -> None:
 def test_text_held_at_the_end_is_released_by_flush() -> None:
     restorer = SseRestorer(MAPPING, json_escaped(MAPPING))
     event = {"choices": [{"index": 0, "delta": {"content": "see [EMAIL"}}]}
-    out = restorer.feed(b"data: " + orjson.dumps(event) + b"\n\n") + restorer.flush()
+    out = _feed(restorer, SseSplitter(), b"data: " + orjson.dumps(event) + b"\n\n")
+    out += restorer.flush()
     assert _text(out) == "see [EMAIL"
 
 
@@ -88,7 +95,10 @@ def test_tool_call_arguments_are_restored() -> None:
             }
         ]
     }
-    out = b"".join(restorer.feed(b"data: " + orjson.dumps(e) + b"\n\n") for e in (first, second))
+    splitter = SseSplitter()
+    out = b"".join(
+        _feed(restorer, splitter, b"data: " + orjson.dumps(e) + b"\n\n") for e in (first, second)
+    )
     args = "".join(
         call["function"]["arguments"]
         for event in out.split(b"\n\n")
@@ -115,6 +125,13 @@ def test_restored_tool_arguments_stay_valid_json() -> None:
             }
         ]
     }
-    out = restorer.feed(b"data: " + orjson.dumps(event) + b"\n\n")
+    out = _feed(restorer, SseSplitter(), b"data: " + orjson.dumps(event) + b"\n\n")
     call = orjson.loads(out[6:].strip())["choices"][0]["delta"]["tool_calls"][0]
     assert orjson.loads(call["function"]["arguments"]) == {"name": 'O"Brien \\ Ltd'}
+
+
+def test_crlf_separated_events_are_split_and_kept_verbatim() -> None:
+    raw = _stream(["Hi [EMAIL_1]"]).replace(b"\n\n", b"\r\n\r\n")
+    out = _run(raw, [9, 40])
+    assert _text(out.replace(b"\r\n\r\n", b"\n\n")) == "Hi ivan@example.ru"
+    assert out.endswith(b"data: [DONE]\r\n\r\n")

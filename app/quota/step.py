@@ -1,0 +1,146 @@
+"""The executor's quota steps: reserve before the call, settle on real usage, refund on failure.
+
+Everything about limits comes from the decision's `quota`; prices and context windows from the
+catalog of the same bundle revision. Over a limit is a 429 with `Retry-After` and OpenAI's
+`x-ratelimit-*` headers; a store outage does what the decision's `on_store_error` says.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from app.errors import PolicyUnavailable, QuotaUnavailable, RateLimited
+from app.providers.catalog import Catalog
+from app.quota.amounts import Price
+from app.quota.errors import PriceMismatch, QuotaExceeded, QuotaStoreUnavailable
+from app.quota.limiter import Limiter, Reservation
+from app.quota.limits import MICRO, Limit
+from app.quota.store import QuotaStore
+from app.schemas.contract import Quota, Route
+
+__all__ = ["Hold", "QuotaStep", "output_bound"]
+
+log = logging.getLogger("kordon.quota")
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """One request's reservation (None when no limit applies or the store was skipped)."""
+
+    reservation: Reservation | None
+    catalog: Catalog
+
+    def headers(self) -> dict[str, str]:
+        return self.reservation.headers() if self.reservation else {}
+
+    async def settle(self, route: Route, usage: Mapping[str, int] | None) -> None:
+        """Charge what the route reported; None keeps the whole reservation (never undercount)."""
+        if self.reservation is None:
+            return
+        facts = self.catalog.models.get((route.provider, route.model))
+        reservation = dataclasses.replace(self.reservation, price=facts.price if facts else None)
+        try:
+            await reservation.settle(usage)
+        except (QuotaStoreUnavailable, PriceMismatch) as exc:
+            # The answer is already out; the hold stays until its window expires (overcounts).
+            log.warning("quota settle failed for %s: %s", reservation.id, type(exc).__name__)
+
+    async def refund(self) -> None:
+        if self.reservation is None:
+            return
+        try:
+            await self.reservation.refund()
+        except QuotaStoreUnavailable:
+            log.warning("quota refund failed for %s", self.reservation.id)
+
+
+def output_bound(
+    quota: Quota, routes: Sequence[Route], catalog: Catalog, prompt_tokens: int
+) -> int:
+    """Output tokens to reserve when the client set no max_tokens: the policy's default, else
+    the largest context window among the routes less the prompt (the true worst case)."""
+    if quota.max_output_default is not None:
+        return quota.max_output_default
+    windows = [
+        facts.context_tokens
+        for route in routes
+        if (facts := catalog.models.get((route.provider, route.model))) and facts.context_tokens
+    ]
+    if not windows:
+        raise QuotaUnavailable("cannot bound the output of this request: no context window known")
+    return max(1, max(windows) - prompt_tokens)
+
+
+def _costliest(routes: Sequence[Route], catalog: Catalog) -> Price | None:
+    prices = [
+        facts.price
+        for route in routes
+        if (facts := catalog.models.get((route.provider, route.model))) and facts.price
+    ]
+    return max(prices, key=lambda p: (p.input_per_mtok, p.output_per_mtok), default=None)
+
+
+def _limits(quota: Quota) -> list[Limit]:
+    return [Limit(q.name, q.unit, q.limit, q.window_s) for q in quota.limits]
+
+
+class QuotaStep:
+    def __init__(self, limiter: Limiter, store: QuotaStore) -> None:
+        self._limiter = limiter
+        self._store = store
+
+    async def usage(self, quota: Quota) -> list[dict[str, object]]:
+        """Spend and remaining quota of the decision's subject, in the limits' own units."""
+        try:
+            states = await self._store.usage(quota.subject, _limits(quota))
+        except QuotaStoreUnavailable as exc:
+            raise QuotaUnavailable("quota store unavailable") from exc
+        return [
+            {
+                "name": s.limit.name,
+                "unit": s.limit.unit,
+                "limit": s.limit.limit,
+                "window_s": s.limit.window_s,
+                "used": s.used / MICRO if s.limit.is_money else s.used,
+                "remaining": s.remaining / MICRO if s.limit.is_money else s.remaining,
+                "reset_s": round(s.reset_s, 3),
+            }
+            for s in states
+        ]
+
+    async def reserve(
+        self,
+        quota: Quota,
+        routes: Sequence[Route],
+        catalog: Catalog,
+        prompt_tokens: int,
+        max_output: int,
+        request_id: str,
+    ) -> Hold:
+        if not quota.limits:
+            return Hold(None, catalog)
+        try:
+            reservation = await self._limiter.reserve(
+                quota.subject,
+                _limits(quota),
+                prompt_tokens,
+                max_output,
+                _costliest(routes, catalog),
+                reservation_id=request_id,
+            )
+        except QuotaExceeded as exc:
+            raise RateLimited(str(exc), headers=exc.headers) from exc
+        except QuotaStoreUnavailable as exc:
+            if quota.on_store_error == "allow":
+                log.warning("quota store unavailable; policy allows the request unmetered")
+                return Hold(None, catalog)
+            raise QuotaUnavailable("quota store unavailable; request refused") from exc
+        except PriceMismatch as exc:
+            raise PolicyUnavailable(
+                "a budget applies but the route has no price in its currency",
+                code="quota_misconfigured",
+            ) from exc
+        return Hold(reservation, catalog)

@@ -1,0 +1,267 @@
+"""Quotas end to end: several gateway processes share one real Redis.
+
+The bundle here is the repository's policy with test tenants and tiers added to its data, so
+limits are small enough to hit; windows are an hour long so a test never straddles one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+import yaml
+
+from app.keys import KeyStore
+from app.policy.bundle import build_bundle
+from tests.integration.conftest import Stack
+from tests.redis_server import start_redis
+from tests.support.processes import REPO, free_port, opa_binary, running_gateway, running_opa
+from tests.support.upstream import RecordingUpstream
+
+HOUR = 3600
+TIERS = {
+    "q-small": [{"name": "requests_per_hour", "unit": "requests", "limit": 5, "window_s": HOUR}],
+    "q-tokens": [
+        {"name": "requests_per_hour", "unit": "requests", "limit": 100_000, "window_s": HOUR},
+        {"name": "tokens_per_hour", "unit": "tokens", "limit": 20_000, "window_s": HOUR},
+    ],
+    "q-wide": [
+        {"name": "requests_per_hour", "unit": "requests", "limit": 100_000, "window_s": HOUR},
+        {"name": "tokens_per_hour", "unit": "tokens", "limit": 10_000_000, "window_s": HOUR},
+        {"name": "budget_per_month", "unit": "usd", "limit": 1000, "window_s": 0},
+    ],
+}
+TENANTS = {"q-burst": "q-small", "q-shared": "q-tokens", "q-settle": "q-wide"}
+GATEWAYS = 3
+
+
+def _limited_repo(root: Path) -> Path:
+    for name in ("rego", "data"):
+        shutil.copytree(REPO / name, root / name)
+    tiers_file = root / "data" / "tiers" / "data.yaml"
+    tiers = yaml.safe_load(tiers_file.read_text())
+    for name, limits in TIERS.items():
+        tiers[name] = {**tiers["standard"], "limits": limits}
+    tiers_file.write_text(yaml.safe_dump(tiers))
+    tenants_file = root / "data" / "tenants" / "data.yaml"
+    tenants = yaml.safe_load(tenants_file.read_text())
+    for name, tier in TENANTS.items():
+        tenants[name] = {**tenants["eu-bank"], "name": name, "tier": tier}
+    tenants_file.write_text(yaml.safe_dump(tenants))
+    return root
+
+
+class Cluster:
+    def __init__(self, urls: list[str], keys: dict[str, str], redis_url: str) -> None:
+        self.urls = urls
+        self.keys = keys
+        self.redis_url = redis_url
+
+    def client(self, tenant: str, gateway: int = 0) -> openai.OpenAI:
+        return openai.OpenAI(
+            base_url=f"{self.urls[gateway]}/v1", api_key=self.keys[tenant], max_retries=0
+        )
+
+    def usage(self, tenant: str) -> dict[str, dict[str, float]]:
+        response = httpx.get(
+            f"{self.urls[0]}/v1/usage", headers={"Authorization": f"Bearer {self.keys[tenant]}"}
+        )
+        assert response.status_code == 200, response.text
+        return {row["name"]: row for row in response.json()["limits"]}
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory,
+    stack: Stack,
+    provider_env: dict[str, str],
+) -> Iterator[Cluster]:
+    """Three gateways, one OPA with the limited bundle, one Redis, the shared upstreams."""
+    root = _limited_repo(tmp_path_factory.mktemp("limited"))
+    bundle = root / "bundle.tar.gz"
+    build_bundle(opa_binary(), root, bundle)
+    keys_file = root / "keys.json"
+    store = KeyStore.load(keys_file)
+    keys = {tenant: store.create(tenant, "quota-agent")[0] for tenant in TENANTS}
+    with ExitStack() as stack_:
+        redis_url = stack_.enter_context(start_redis())
+        opa_url, _ = stack_.enter_context(running_opa(bundle))
+        # The burst below queues hundreds of decisions at once on two cores shared by three
+        # gateways, OPA and the upstreams: give OPA time to answer them all.
+        env = {**provider_env, "KORDON_REDIS_URL": redis_url, "KORDON_OPA_TIMEOUT_S": "10"}
+        urls = [
+            stack_.enter_context(running_gateway(opa_url, keys_file, env, root / f"gw{i}.log"))
+            for i in range(GATEWAYS)
+        ]
+        yield Cluster(urls, keys, redis_url)
+
+
+def _ask(
+    client: openai.OpenAI, text: str = "Plan the offsite."
+) -> openai.types.chat.ChatCompletion:
+    return client.chat.completions.create(
+        model="auto", messages=[{"role": "user", "content": text}], max_tokens=64
+    )
+
+
+def test_over_the_limit_is_429_with_retry_after_and_rate_headers(cluster: Cluster) -> None:
+    remaining = []
+    for attempt in range(5):
+        raw = cluster.client("q-burst", attempt % GATEWAYS).chat.completions.with_raw_response
+        response = raw.create(
+            model="auto", messages=[{"role": "user", "content": "hi"}], max_tokens=8
+        )
+        remaining.append(int(response.headers["x-ratelimit-remaining-requests"]))
+        assert response.headers["x-ratelimit-limit-requests"] == "5"
+    assert remaining == [4, 3, 2, 1, 0]
+    with pytest.raises(openai.RateLimitError) as caught:
+        _ask(cluster.client("q-burst", 2))
+    error = caught.value
+    assert isinstance(error.body, dict)
+    assert error.body["code"] == "rate_limit_exceeded"
+    assert "requests_per_hour" in str(error.body["message"])
+    assert 0 < int(error.response.headers["retry-after"]) <= HOUR
+    assert error.response.headers["x-ratelimit-remaining-requests"] == "0"
+
+
+def test_upstream_failure_refunds_the_reservation(
+    cluster: Cluster, upstreams: dict[str, RecordingUpstream]
+) -> None:
+    before = cluster.usage("q-settle")
+    for upstream in upstreams.values():
+        upstream.fail_status = 503
+    with pytest.raises(openai.APIStatusError) as caught:
+        _ask(cluster.client("q-settle"))
+    assert caught.value.status_code == 502
+    after = cluster.usage("q-settle")
+    for name in ("requests_per_hour", "tokens_per_hour", "budget_per_month"):
+        assert after[name]["used"] == before[name]["used"], name
+
+
+def test_streaming_settles_on_the_usage_the_upstream_reported(cluster: Cluster) -> None:
+    before = cluster.usage("q-settle")
+    stream = cluster.client("q-settle", 1).chat.completions.create(
+        model="auto",
+        messages=[{"role": "user", "content": "Stream the weekly summary, please."}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = list(stream)
+    usage = chunks[-1].usage
+    assert usage is not None
+    assert usage.total_tokens > 0
+    after = cluster.usage("q-settle")
+    assert after["tokens_per_hour"]["used"] - before["tokens_per_hour"]["used"] == (
+        usage.total_tokens
+    )
+    assert after["requests_per_hour"]["used"] - before["requests_per_hour"]["used"] == 1
+    assert after["budget_per_month"]["used"] > before["budget_per_month"]["used"]
+
+
+def test_usage_event_reaches_only_clients_that_asked_for_it(cluster: Cluster) -> None:
+    stream = cluster.client("q-settle").chat.completions.create(
+        model="auto", messages=[{"role": "user", "content": "hello"}], stream=True
+    )
+    assert all(chunk.usage is None and chunk.choices for chunk in stream)
+
+
+def _wait_out_the_hour_edge() -> None:
+    """A burst must not straddle two hourly windows."""
+    left = HOUR - time.time() % HOUR
+    if left < 60:
+        time.sleep(left + 1)
+
+
+def test_three_gateways_never_overspend_a_shared_token_limit(cluster: Cluster) -> None:
+    _wait_out_the_hour_edge()
+    limit = 20_000
+    max_tokens = 200
+    clients = [
+        openai.AsyncOpenAI(base_url=f"{u}/v1", api_key=cluster.keys["q-shared"], max_retries=0)
+        for u in cluster.urls
+    ]
+
+    async def one(i: int) -> int | None:
+        try:
+            completion = await clients[i % GATEWAYS].chat.completions.create(
+                model="auto",
+                messages=[{"role": "user", "content": f"Request {i}: summarise the plan."}],
+                max_tokens=max_tokens,
+            )
+        except openai.RateLimitError:
+            return None
+        assert completion.usage is not None
+        return completion.usage.total_tokens
+
+    async def burst() -> list[int | None]:
+        try:
+            return await asyncio.gather(*(one(i) for i in range(320)))
+        finally:
+            for client in clients:
+                await client.close()
+
+    results = asyncio.run(burst())
+    admitted = [r for r in results if r is not None]
+    refused = len(results) - len(admitted)
+    reserved_each = max_tokens + 20  # the prompt is under 20 tokens
+    assert refused > 0, "the burst should hit the limit"
+    assert len(admitted) * reserved_each >= limit - reserved_each, "admitted too few"
+    assert sum(admitted) <= limit + reserved_each
+    usage = cluster.usage("q-shared")
+    # Every reservation was settled to what the upstreams reported: nothing leaked.
+    assert usage["tokens_per_hour"]["used"] == sum(admitted)
+    assert usage["requests_per_hour"]["used"] == len(admitted)
+
+
+def test_redis_down_denies_by_default_and_never_hangs(
+    cluster: Cluster, provider_env: dict[str, str], tmp_path: Path, stack: Stack
+) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    env = {**provider_env, "KORDON_REDIS_URL": dead}
+    with running_gateway(stack.opa_url, stack.keys_file, env, tmp_path / "gw.log") as url:
+        # A hang would surface as the client's own timeout, not as the 503 expected here.
+        client = openai.OpenAI(
+            base_url=f"{url}/v1", api_key=stack.keys["acme-ru"], max_retries=0, timeout=10
+        )
+        with pytest.raises(openai.APIStatusError) as caught:
+            client.chat.completions.create(
+                model="auto", messages=[{"role": "user", "content": "hello"}]
+            )
+    assert caught.value.status_code == 503
+    assert isinstance(caught.value.body, dict)
+    assert caught.value.body["code"] == "quota_unavailable"
+    assert stack.received() == {}
+
+
+def test_kordon_usage_reports_spend_and_remaining(cluster: Cluster) -> None:
+    _ask(cluster.client("q-settle"))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "usage",
+            "--url",
+            cluster.urls[2],
+            "--key",
+            cluster.keys["q-settle"],
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert "subject tenant:q-settle" in done.stdout
+    for name in ("requests_per_hour", "tokens_per_hour", "budget_per_month"):
+        assert name in done.stdout
+    assert cluster.keys["q-settle"] not in done.stdout + done.stderr
