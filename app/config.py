@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -32,3 +32,7 @@ class Settings(BaseSettings):
     # Shared quota counters for several replicas; unset, each process counts in memory.
     redis_url: str | None = None
     redis_timeout_s: float = Field(default=0.25, gt=0)
+    # AES key (base64, 16/24/32 bytes) for session pseudonym mappings kept in Redis; without
+    # it (or without Redis) each process keeps its sessions in memory.
+    vault_key: SecretStr | None = None
+    session_ttl_s: float = Field(default=1800, gt=0)

@@ -24,7 +24,8 @@ from app.errors import PolicyDenied, UpstreamUnavailable
 from app.policy.classify import ScanResult
 from app.policy.input import Endpoint
 from app.policy.opa import PolicyResult
-from app.protect.step import Protected, protect
+from app.protect.step import Protected, Protector
+from app.protect.vault import SessionScope
 from app.providers.catalog import CatalogCache
 from app.providers.routing import Attempt, open_first
 from app.providers.sse import SseSplitter, event_data
@@ -51,6 +52,7 @@ class Call:
     max_output: int | None
     scan: ScanResult
     policy: PolicyResult
+    session: SessionScope | None = None
 
 
 @dataclass(slots=True)
@@ -64,9 +66,16 @@ class Outcome:
 
 
 class Executor:
-    def __init__(self, upstream: UpstreamClient, catalogs: CatalogCache, quota: QuotaStep):
+    def __init__(
+        self,
+        upstream: UpstreamClient,
+        catalogs: CatalogCache,
+        protector: Protector,
+        quota: QuotaStep,
+    ) -> None:
         self._upstream = upstream
         self._catalogs = catalogs
+        self._protector = protector
         self._quota = quota
 
     async def run(self, call: Call) -> Outcome:
@@ -75,7 +84,9 @@ class Executor:
             raise PolicyDenied(
                 "request denied by policy: " + "; ".join(decision.reasons or ("no reason given",))
             )
-        protected = protect(decision.redaction, call.endpoint, call.payload, call.scan)
+        protected = await self._protector.protect(
+            decision.redaction, call.endpoint, call.payload, call.scan, call.session
+        )
         catalog = await self._catalogs.get(call.policy.revision)
         payload = dict(protected.payload)
         max_output = call.max_output

@@ -14,6 +14,7 @@ from app.keys import Principal
 from app.policy.classify import NO_PAYLOAD, Classifier, ScanResult
 from app.policy.input import Endpoint, build_input
 from app.policy.opa import DecisionClient, PolicyResult
+from app.protect.vault import session_scope
 from app.quota.step import QuotaStep
 from app.quota.tokens import count_prompt_tokens
 
@@ -90,6 +91,9 @@ class Gateway:
             facts.max_output,
             scan,
             policy,
+            session_scope(principal.tenant, principal.key_id, facts.session)
+            if facts.session
+            else None,
         )
         try:
             outcome = await self._executor.run(call)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from urllib.parse import urlsplit
@@ -19,6 +20,8 @@ from app.keys import KeyStore
 from app.policy.classify import PayloadClassifier
 from app.policy.opa import DecisionClient
 from app.protect.scan import default_scanner
+from app.protect.step import Protector
+from app.protect.vault import MemoryVault, PseudonymVault, RedisVault
 from app.providers.catalog import CatalogCache
 from app.providers.upstream import UpstreamClient
 from app.quota.limiter import Limiter
@@ -54,8 +57,17 @@ def create_app(
     )
     store: QuotaStore = RedisQuotaStore(redis) if redis else MemoryQuotaStore()
     quota = QuotaStep(Limiter(store), store)
+    vault: PseudonymVault = (
+        RedisVault(redis, base64.b64decode(settings.vault_key.get_secret_value()))
+        if redis and settings.vault_key
+        else MemoryVault()
+    )
+    protector = Protector(vault, settings.session_ttl_s)
     gateway = Gateway(
-        PayloadClassifier(default_scanner()), decisions, Executor(upstream, catalogs, quota), quota
+        PayloadClassifier(default_scanner()),
+        decisions,
+        Executor(upstream, catalogs, protector, quota),
+        quota,
     )
 
     @asynccontextmanager

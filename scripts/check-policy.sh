@@ -20,7 +20,7 @@ trap 'rm -rf "$TMP"' EXIT
 step() { printf '\n== %s\n' "$*"; }
 
 step "opa version"
-"$OPA" version | head -n 1
+"$OPA" version | sed -n 1p
 
 step "opa fmt (must list nothing)"
 unformatted="$("$OPA" fmt --fail --list rego rego_tests)" || {

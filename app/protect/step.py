@@ -8,10 +8,12 @@ pseudonymize  stable placeholders; the originals go back into the answer
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import orjson
+from redis.exceptions import RedisError
 
 from app.errors import DataBlocked
 from app.policy.classify import ScanResult
@@ -21,8 +23,11 @@ from app.protect.pseudonymize import Pseudonymizer
 from app.protect.restore import restore
 from app.protect.sse import SseRestorer
 from app.protect.texts import map_texts
+from app.protect.vault import PseudonymVault, SessionScope
 
-__all__ = ["Protected", "json_escaped", "protect"]
+__all__ = ["Protected", "Protector", "json_escaped"]
+
+log = logging.getLogger("kordon.protect")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +64,53 @@ def json_escaped(mapping: Mapping[str, str]) -> dict[str, str]:
     return {key: orjson.dumps(value).decode()[1:-1] for key, value in mapping.items()}
 
 
-def protect(
-    redaction: str, endpoint: str, payload: dict[str, object], scan: ScanResult
-) -> Protected:
-    if redaction == "block":
-        found = ", ".join(sorted(scan.profile.categories)) or "none detected"
-        raise DataBlocked(f"policy blocks sending this data to a model (categories found: {found})")
-    if redaction == "none" or not scan.profile.categories:
-        return Protected(payload)
-    per_text: Iterator[tuple[Finding, ...]] = iter(scan.findings)
-    if redaction == "mask":
-        return Protected(map_texts(endpoint, payload, lambda text: mask(text, next(per_text))))
-    pseudonymizer = Pseudonymizer()
-    protected = map_texts(endpoint, payload, lambda text: pseudonymizer.apply(text, next(per_text)))
-    return Protected(protected, dict(pseudonymizer.mapping))
+class Protector:
+    """Carries out the redaction; under a session, placeholders stay stable across requests."""
+
+    def __init__(self, vault: PseudonymVault, session_ttl_s: float) -> None:
+        self._vault = vault
+        self._ttl_s = session_ttl_s
+
+    async def protect(
+        self,
+        redaction: str,
+        endpoint: str,
+        payload: dict[str, object],
+        scan: ScanResult,
+        session: SessionScope | None,
+    ) -> Protected:
+        if redaction == "block":
+            found = ", ".join(sorted(scan.profile.categories)) or "none detected"
+            raise DataBlocked(
+                f"policy blocks sending this data to a model (categories found: {found})"
+            )
+        # A session's earlier placeholders are restored even when this request adds none.
+        known = await self._load(session) if session else {}
+        if redaction == "none" or not scan.profile.categories:
+            return Protected(payload, known)
+        per_text: Iterator[tuple[Finding, ...]] = iter(scan.findings)
+        if redaction == "mask":
+            masked = map_texts(endpoint, payload, lambda text: mask(text, next(per_text)))
+            return Protected(masked, known)
+        pseudonymizer = Pseudonymizer(known)
+        protected = map_texts(
+            endpoint, payload, lambda text: pseudonymizer.apply(text, next(per_text))
+        )
+        mapping = dict(pseudonymizer.mapping)
+        if session and len(mapping) > len(known):
+            await self._save(session, mapping)
+        return Protected(protected, mapping)
+
+    async def _load(self, session: SessionScope) -> dict[str, str]:
+        try:
+            return await self._vault.load(session)
+        except RedisError as exc:
+            # Placeholders fall back to this request's own; nothing unprotected leaves.
+            log.warning("pseudonym vault unavailable on load: %s", type(exc).__name__)
+            return {}
+
+    async def _save(self, session: SessionScope, mapping: Mapping[str, str]) -> None:
+        try:
+            await self._vault.save(session, mapping, self._ttl_s)
+        except RedisError as exc:
+            log.warning("pseudonym vault unavailable on save: %s", type(exc).__name__)

@@ -139,3 +139,27 @@ def test_models_lists_only_what_the_tenant_may_use(stack: Stack) -> None:
     acme = {m.id for m in stack.client("acme-ru").models.list()}
     assert {"qwen2.5-72b-instruct", "GigaChat-2-Max", "gpt-4o"} <= acme
     assert stack.received() == {}
+
+
+def test_a_session_keeps_placeholders_stable_across_requests(stack: Stack) -> None:
+    client = stack.client("acme-ru")
+
+    def send(text: str, session: str) -> str:
+        client.chat.completions.create(
+            model="auto",
+            messages=[{"role": "user", "content": text}],
+            extra_headers={"x-kordon-session": session},
+        )
+        sent = stack.upstreams["onprem-vllm"].received[-1]["messages"]
+        assert isinstance(sent, list)
+        return str(sent[-1]["content"])
+
+    assert send("Пишите ivan@example.ru", "s-1") == "Пишите [EMAIL_1]"
+    # Same session: ivan keeps [EMAIL_1] though petr comes first in this request.
+    assert send("Сравните petr@example.ru и ivan@example.ru", "s-1") == (
+        "Сравните [EMAIL_2] и [EMAIL_1]"
+    )
+    # Another session starts its own numbering.
+    assert send("Сравните petr@example.ru и ivan@example.ru", "s-2") == (
+        "Сравните [EMAIL_1] и [EMAIL_2]"
+    )

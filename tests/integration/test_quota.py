@@ -95,9 +95,14 @@ def cluster(
     with ExitStack() as stack_:
         redis_url = stack_.enter_context(start_redis())
         opa_url, _ = stack_.enter_context(running_opa(bundle))
-        # The burst below queues hundreds of decisions at once on two cores shared by three
-        # gateways, OPA and the upstreams: give OPA time to answer them all.
-        env = {**provider_env, "KORDON_REDIS_URL": redis_url, "KORDON_OPA_TIMEOUT_S": "10"}
+        # The burst below queues hundreds of decisions and quota calls at once on two cores
+        # shared by three gateways, OPA, Redis and the upstreams: give both time to answer.
+        env = {
+            **provider_env,
+            "KORDON_REDIS_URL": redis_url,
+            "KORDON_OPA_TIMEOUT_S": "10",
+            "KORDON_REDIS_TIMEOUT_S": "10",
+        }
         urls = [
             stack_.enter_context(running_gateway(opa_url, keys_file, env, root / f"gw{i}.log"))
             for i in range(GATEWAYS)

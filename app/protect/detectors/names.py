@@ -1,55 +1,162 @@
 """Person names: an optional NER layer on top of the pattern detectors, off by default.
 
-Names have no shape a regex can trust, so they need a model. The seam is here; the model is
-not a dependency: the detector imports ``natasha`` (Russian news NER, PER spans) the first
-time it runs and raises :class:`DetectorUnavailableError` if it is not installed. Call
-:meth:`NatashaNameDetector.load` at start-up to fail there instead of on the first request.
+Names have no shape a regex can trust, so they need a model: natasha's news NER tagger
+(slovnet CNN-CRF over navec embeddings, both shipped inside the ``natasha`` wheel and read
+from site-packages, never downloaded). It tags Russian text; a text without one Cyrillic
+letter is skipped before the model is touched, so English traffic costs one regex search.
+
+The model is loaded once per process, on first use or by :meth:`NatashaNameDetector.load`
+(about half a second; call it at start-up so the first request does not pay it and a
+missing library fails there). Every detector instance shares it. Without ``natasha`` the
+detector raises :class:`DetectorUnavailableError`, never silently finds nothing.
+
+:func:`with_names` adds the detector to a scanner; ``default_scanner()`` never has it.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
-from typing import Any
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from app.protect.detectors.base import DetectorUnavailableError
 from app.protect.findings import Finding
 
-__all__ = ["NatashaNameDetector"]
+if TYPE_CHECKING:
+    from app.protect.scan import Scanner
+
+__all__ = ["NatashaNameDetector", "with_names"]
+
+CATEGORY = "person_name"
+
+_CYRILLIC = re.compile("[А-Яа-яЁё]")
+# The tagger reads one chunk at a time: its memory grows with the longest sequence (a 1 MB
+# text in one piece peaks near 1 GB), while a CNN's context is a few words wide.
+_CHUNK = 1000
+# Where a chunk may end: a line break, or the space after a sentence whose last word is not
+# an initial ("А. С. Пушкин" stays whole: an upper-case letter before the dot is no end).
+_BOUNDARY = re.compile(r"\n|(?<=[a-zа-яё0-9)»\"'][.!?…])[ \t]+")
+# natasha pulls in pymorphy2, yargy and friends, written for older Pythons; silence only
+# their import-time deprecation noise, and only while importing them.
+_NOISY = r"(natasha|pymorphy2|yargy|slovnet|navec|razdel|ipymarkup|intervaltree|docopt)\b"
 
 
-class NatashaNameDetector:
-    """Finds person names with natasha's NER tagger (loaded lazily, once)."""
-
-    categories: frozenset[str] = frozenset({"person_name"})
-
-    def __init__(self) -> None:
-        """Create the detector without loading the model."""
-        self._pipeline: tuple[Any, Any, Any] | None = None
-
-    def load(self) -> None:
-        """Load the segmenter and NER model; raise DetectorUnavailableError without natasha."""
-        self._loaded()
-
-    def _loaded(self) -> tuple[Any, Any, Any]:
-        if self._pipeline is not None:
-            return self._pipeline
+def _load_tagger() -> Any:
+    """Import natasha and build its news NER tagger from the files in its wheel."""
+    with warnings.catch_warnings():
+        for category in (DeprecationWarning, PendingDeprecationWarning, SyntaxWarning):
+            warnings.filterwarnings("ignore", category=category, module=_NOISY)
         try:
             natasha = importlib.import_module("natasha")
         except ImportError as exc:
             raise DetectorUnavailableError(
-                "person_name detection needs the optional 'natasha' package (pip install natasha)"
+                "person_name detection needs the optional 'natasha' package "
+                f"(pip install natasha): {exc}"
             ) from exc
-        embedding = natasha.NewsEmbedding()
-        self._pipeline = (natasha.Segmenter(), natasha.NewsNERTagger(embedding), natasha.Doc)
-        return self._pipeline
+        try:
+            return natasha.NewsNERTagger(natasha.NewsEmbedding())
+        except OSError as exc:
+            raise DetectorUnavailableError(
+                f"natasha is installed but its NER model could not be read: {exc}"
+            ) from exc
+
+
+class _SharedTagger:
+    """One lazily built tagger per process; threads racing on first use build it once."""
+
+    def __init__(self, loader: Callable[[], Any]) -> None:
+        self._loader = loader
+        self._lock = threading.Lock()
+        self._tagger: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._tagger is not None
+
+    def get(self) -> Any:
+        tagger = self._tagger
+        if tagger is None:
+            with self._lock:
+                if self._tagger is None:
+                    self._tagger = self._loader()  # a failure is not cached: retried next time
+                tagger = self._tagger
+        return tagger
+
+
+_SHARED = _SharedTagger(_load_tagger)
+
+
+def _chunks(text: str, limit: int = _CHUNK) -> Iterator[tuple[int, str]]:
+    """Cut ``text`` into ``(offset, piece)`` of at most ``limit`` characters, in order.
+
+    A cut goes at the last sentence end or line break in the second half of the window,
+    else at the last space, else (a run with no space at all) at the limit itself.
+    """
+    start, size = 0, len(text)
+    while start < size:
+        end = start + limit
+        if end < size:
+            low = start + limit // 2
+            cut = None
+            for match in _BOUNDARY.finditer(text, low, end):
+                cut = match.end()
+            if cut is None:
+                space = text.rfind(" ", low, end)
+                cut = space + 1 if space >= 0 else end
+            end = cut
+        else:
+            end = size
+        yield start, text[start:end]
+        start = end
+
+
+class NatashaNameDetector:
+    """Finds person names (natasha's PER spans) in Russian text; the model is shared."""
+
+    categories: frozenset[str] = frozenset({CATEGORY})
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the process has its NER model in memory yet."""
+        return _SHARED.loaded
+
+    def load(self) -> None:
+        """Load the NER model now; raise DetectorUnavailableError without natasha."""
+        _SHARED.get()
 
     def find(self, text: str) -> Iterator[Finding]:
-        """Yield each PER span the tagger finds."""
-        segmenter, tagger, make_doc = self._loaded()
-        doc = make_doc(text)
-        doc.segment(segmenter)
-        doc.tag_ner(tagger)
-        for span in doc.spans:
-            if span.type == "PER":
-                yield Finding("person_name", span.start, span.stop)
+        """Yield each PER span the tagger finds.
+
+        Raises DetectorUnavailableError without natasha, whatever the text: a policy that
+        asked for names must not pass data on because this text happened to be English.
+        """
+        tagger = _SHARED.get()
+        if _CYRILLIC.search(text) is None:
+            return
+        pieces = [(offset, piece) for offset, piece in _chunks(text) if _CYRILLIC.search(piece)]
+        markups = tagger.map([piece for _, piece in pieces])
+        for (offset, _), markup in zip(pieces, markups, strict=True):
+            for span in markup.spans:
+                if span.type == "PER":
+                    yield Finding(CATEGORY, offset + span.start, offset + span.stop)
+
+
+def with_names(scanner: Scanner, *, load: bool = False) -> Scanner:
+    """``scanner`` plus person names: the scanner a per-tenant selection picks from.
+
+    ``with_names(default_scanner(...)).for_categories(wanted)`` runs the NER model only
+    when ``wanted`` has ``person_name``. A scanner that already reports names comes back
+    as it is; one limited to some categories stays limited to them (plus names). With
+    ``load``, the model is loaded now and a missing library fails here.
+    """
+    from app.protect.scan import Scanner  # scan imports this package: import at call time
+
+    if CATEGORY in scanner.categories:
+        return scanner
+    detector = NatashaNameDetector()
+    if load:
+        detector.load()
+    return Scanner((*scanner.detectors, detector), only=scanner.categories | {CATEGORY})
