@@ -7,7 +7,6 @@ limits are small enough to hit; windows are an hour long so a test never straddl
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 import sys
 import time
@@ -18,13 +17,12 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-import yaml
 
 from app.keys import KeyStore
-from app.policy.bundle import build_bundle
 from tests.integration.conftest import Stack
 from tests.redis_server import start_redis
-from tests.support.processes import REPO, free_port, opa_binary, running_gateway, running_opa
+from tests.support.bundles import patched_bundle
+from tests.support.processes import REPO, free_port, running_gateway, running_opa
 from tests.support.upstream import RecordingUpstream
 
 HOUR = 3600
@@ -42,22 +40,6 @@ TIERS = {
 }
 TENANTS = {"q-burst": "q-small", "q-shared": "q-tokens", "q-settle": "q-wide"}
 GATEWAYS = 3
-
-
-def _limited_repo(root: Path) -> Path:
-    for name in ("rego", "data"):
-        shutil.copytree(REPO / name, root / name)
-    tiers_file = root / "data" / "tiers" / "data.yaml"
-    tiers = yaml.safe_load(tiers_file.read_text())
-    for name, limits in TIERS.items():
-        tiers[name] = {**tiers["standard"], "limits": limits}
-    tiers_file.write_text(yaml.safe_dump(tiers))
-    tenants_file = root / "data" / "tenants" / "data.yaml"
-    tenants = yaml.safe_load(tenants_file.read_text())
-    for name, tier in TENANTS.items():
-        tenants[name] = {**tenants["eu-bank"], "name": name, "tier": tier}
-    tenants_file.write_text(yaml.safe_dump(tenants))
-    return root
 
 
 class Cluster:
@@ -86,9 +68,21 @@ def cluster(
     provider_env: dict[str, str],
 ) -> Iterator[Cluster]:
     """Three gateways, one OPA with the limited bundle, one Redis, the shared upstreams."""
-    root = _limited_repo(tmp_path_factory.mktemp("limited"))
-    bundle = root / "bundle.tar.gz"
-    build_bundle(opa_binary(), root, bundle)
+    root = tmp_path_factory.mktemp("limited")
+    bundle = patched_bundle(
+        root,
+        tiers={
+            name: {
+                "limits": limits,
+                "cache": {"mode": "off", "ttl_s": 0},
+                "audit": {"level": "metadata"},
+            }
+            for name, limits in TIERS.items()
+        },
+        tenants={
+            name: {"base": "eu-bank", "name": name, "tier": tier} for name, tier in TENANTS.items()
+        },
+    )
     keys_file = root / "keys.json"
     store = KeyStore.load(keys_file)
     keys = {tenant: store.create(tenant, "quota-agent")[0] for tenant in TENANTS}

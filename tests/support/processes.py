@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -69,23 +69,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_opa(bundle: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def running_opa(
+    bundle: Path, *, args: Sequence[str] = (), log_file: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`opa run --server` on a free loopback port; `args` and `log_file` (its stdout and
+    stderr, where a console decision log goes) serve tests that inspect what OPA saw."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            opa_binary(),
-            "run",
-            "--server",
-            "--addr",
-            f"127.0.0.1:{port}",
-            "--skip-version-check",
-            "--log-level",
-            "error",
-            "--bundle",
-            str(bundle),
-        ],
-        stdin=subprocess.DEVNULL,
-    )
+    command = [
+        opa_binary(), "run", "--server", "--addr", f"127.0.0.1:{port}", "--skip-version-check",
+        "--log-level", "error", *args, "--bundle", str(bundle),
+    ]  # fmt: skip
+    with ExitStack() as files:
+        out = files.enter_context(log_file.open("ab")) if log_file else None
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/health?bundles", process=process)
