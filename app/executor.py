@@ -21,12 +21,12 @@ import aiohttp
 import orjson
 
 from app.errors import PolicyDenied, UpstreamUnavailable
+from app.policy.bundle_data import BundleViews
 from app.policy.classify import ScanResult
 from app.policy.input import Endpoint
 from app.policy.opa import PolicyResult
 from app.protect.step import Protected, Protector
 from app.protect.vault import SessionScope
-from app.providers.catalog import CatalogCache
 from app.providers.routing import Attempt, open_first
 from app.providers.sse import SseSplitter, event_data
 from app.providers.upstream import UpstreamClient
@@ -69,12 +69,12 @@ class Executor:
     def __init__(
         self,
         upstream: UpstreamClient,
-        catalogs: CatalogCache,
+        views: BundleViews,
         protector: Protector,
         quota: QuotaStep,
     ) -> None:
         self._upstream = upstream
-        self._catalogs = catalogs
+        self._views = views
         self._protector = protector
         self._quota = quota
 
@@ -87,7 +87,7 @@ class Executor:
         protected = await self._protector.protect(
             decision.redaction, call.endpoint, call.payload, call.scan, call.session
         )
-        catalog = await self._catalogs.get(call.policy.revision)
+        catalog = (await self._views.get(call.policy.revision)).catalog
         payload = dict(protected.payload)
         max_output = call.max_output
         if call.endpoint == "chat.completions":

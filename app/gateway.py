@@ -70,7 +70,7 @@ class Gateway:
             tools=facts.tools,
             images=facts.images,
             principal=principal,
-            profile=scan.profile,
+            scan=scan,
             client_region=facts.client_region,
             session=facts.session,
         )
@@ -79,7 +79,7 @@ class Gateway:
     async def handle(
         self, principal: Principal, facts: RequestFacts, payload: dict[str, object]
     ) -> tuple[PolicyResult, Outcome]:
-        scan = self._classifier.classify(facts.endpoint, payload)
+        scan = await self._classifier.classify(principal.tenant, facts.endpoint, payload)
         prompt_tokens = count_prompt_tokens(facts.endpoint, payload)
         policy = await self.decide(principal, facts, scan, prompt_tokens)
         call = Call(

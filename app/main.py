@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from urllib.parse import urlsplit
@@ -14,15 +15,15 @@ from app.api import health, openai, usage
 from app.api.errors import install_error_handlers
 from app.api.openai import Services
 from app.config import Settings
+from app.errors import PolicyUnavailable
 from app.executor import Executor
 from app.gateway import Gateway
 from app.keys import KeyStore
+from app.policy.bundle_data import BundleViews
 from app.policy.classify import PayloadClassifier
 from app.policy.opa import DecisionClient
-from app.protect.scan import default_scanner
 from app.protect.step import Protector
 from app.protect.vault import MemoryVault, PseudonymVault, RedisVault
-from app.providers.catalog import CatalogCache
 from app.providers.upstream import UpstreamClient
 from app.quota.limiter import Limiter
 from app.quota.memory_store import MemoryQuotaStore
@@ -45,7 +46,7 @@ def create_app(
         read_timeout_s=settings.upstream_read_timeout_s,
         pool_size=settings.upstream_pool_size,
     )
-    catalogs = CatalogCache(settings.opa_url, fallback_base_url)
+    views = BundleViews(settings.opa_url, fallback_base_url)
     opa = urlsplit(settings.opa_url)
     opa_admin = AsyncOpaClient(
         host=opa.hostname or "127.0.0.1", port=opa.port or 8181, retries=0, timeout=1.0
@@ -64,9 +65,9 @@ def create_app(
     )
     protector = Protector(vault, settings.session_ttl_s)
     gateway = Gateway(
-        PayloadClassifier(default_scanner()),
+        PayloadClassifier(views),
         decisions,
-        Executor(upstream, catalogs, protector, quota),
+        Executor(upstream, views, protector, quota),
         quota,
     )
 
@@ -80,6 +81,9 @@ def create_app(
             await stack.enter_async_context(opa_admin)
             if redis is not None:
                 stack.push_async_callback(redis.aclose)
+            with contextlib.suppress(PolicyUnavailable):
+                # Not ready yet is fine: /readyz says so and the first request loads it.
+                await views.load()
             yield
 
     app = FastAPI(title="Kordon", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.policy.bundle_data import BundleViews
 from app.protect.findings import Finding
-from app.protect.scan import DataProfile, Scanner, profile_of
+from app.protect.scan import DataProfile, profile_of
 from app.protect.texts import iter_texts
 
 __all__ = ["NO_PAYLOAD", "Classifier", "PayloadClassifier", "ScanResult"]
@@ -21,23 +22,29 @@ class ScanResult:
     # One tuple of findings per text, in the order `iter_texts` yields the texts.
     findings: tuple[tuple[Finding, ...], ...]
     profile: DataProfile
+    # The categories the texts were scanned for (the policy checks it asked for them all).
+    scanned: tuple[str, ...]
 
 
 # A request without a payload (GET /v1/models) carries no data: public.
-NO_PAYLOAD = ScanResult((), DataProfile({}, "public", ()))
+NO_PAYLOAD = ScanResult((), DataProfile({}, "public", ()), ())
 
 
 class Classifier(Protocol):
-    def classify(self, endpoint: str, payload: dict[str, object]) -> ScanResult: ...
+    async def classify(
+        self, tenant: str, endpoint: str, payload: dict[str, object]
+    ) -> ScanResult: ...
 
 
 class PayloadClassifier:
-    """Runs the scanner's detectors over every text of the request."""
+    """Runs the tenant's detectors, as the newest bundle names them, over every text."""
 
-    def __init__(self, scanner: Scanner) -> None:
-        self._scanner = scanner
+    def __init__(self, views: BundleViews) -> None:
+        self._views = views
 
-    def classify(self, endpoint: str, payload: dict[str, object]) -> ScanResult:
+    async def classify(self, tenant: str, endpoint: str, payload: dict[str, object]) -> ScanResult:
+        view = self._views.current or await self._views.load()
+        scanner = view.detection.scanner_for(tenant)
         texts = list(iter_texts(endpoint, payload))
-        findings = tuple(tuple(self._scanner.scan(text)) for text in texts)
-        return ScanResult(findings, profile_of(texts, findings))
+        findings = tuple(tuple(scanner.scan(text)) for text in texts)
+        return ScanResult(findings, profile_of(texts, findings), tuple(sorted(scanner.categories)))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from app.keys import Principal
-from app.protect.scan import DataProfile
+from app.policy.classify import ScanResult
 from app.schemas.contract import CONTRACT_VERSION, InputDocument
 
 __all__ = ["Endpoint", "build_input"]
@@ -25,7 +25,7 @@ def build_input(
     tools: bool,
     images: bool,
     principal: Principal,
-    profile: DataProfile,
+    scan: ScanResult,
     client_region: str | None,
     session: str | None,
     now: datetime | None = None,
@@ -48,9 +48,10 @@ def build_input(
             "roles": list(principal.roles),
         },
         "data": {
-            "categories": dict(profile.categories),
-            "sensitivity": profile.sensitivity,  # type: ignore[typeddict-item]
-            "subjects": list(profile.subjects),
+            "categories": dict(scan.profile.categories),
+            "sensitivity": scan.profile.sensitivity,  # type: ignore[typeddict-item]
+            "subjects": list(scan.profile.subjects),
+            "detectors": list(scan.scanned),
         },
         "context": {
             "client_region": client_region,

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from app.errors import PolicyUnavailable
 from app.schemas.contract import Decision, InputDocument
 
-__all__ = ["DECISION_PATH", "DecisionClient", "PolicyResult"]
+__all__ = ["DECISION_PATH", "DecisionClient", "PolicyResult", "bundle_revision"]
 
 log = logging.getLogger("kordon.policy")
 
@@ -107,14 +107,18 @@ def _parse(raw: bytes) -> PolicyResult:
     # OPA returns a decision id only when its decision log is on (which halves its throughput
     # on one core); otherwise the gateway names the decision itself.
     decision_id = payload.get("decision_id") or f"dec_{uuid.uuid4().hex}"
-    return PolicyResult(decision, str(decision_id), _revision(payload.get("provenance")))
+    provenance = payload.get("provenance")
+    bundles = provenance.get("bundles") if isinstance(provenance, dict) else None
+    return PolicyResult(decision, str(decision_id), bundle_revision(bundles))
 
 
-def _revision(provenance: object) -> str:
-    if not isinstance(provenance, dict):
-        return "unknown"
-    bundles = provenance.get("bundles")
+def bundle_revision(bundles: object) -> str:
+    """The revision of the active bundles, as provenance or `data.system.bundles` list them."""
     if not isinstance(bundles, dict) or not bundles:
         return "unknown"
-    revisions = sorted(str(b.get("revision", "")) for b in bundles.values() if isinstance(b, dict))
+    revisions = sorted(
+        str(b.get("revision") or b.get("manifest", {}).get("revision", ""))
+        for b in bundles.values()
+        if isinstance(b, dict)
+    )
     return ",".join(revisions) or "unknown"

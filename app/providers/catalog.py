@@ -1,24 +1,19 @@
-"""Where each provider of the active bundle is reached, from the environment it names.
+"""Where each provider of a bundle is reached, from the environment it names, and at what price.
 
 The bundle's `data.providers` says, per provider, which environment variables hold its base
 URL and key (`endpoint.base_url_env`, `endpoint.api_key_env`); the values themselves never
-enter the bundle. The catalog follows the bundle revision that made each decision.
+enter the bundle.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
-
-from opa_client import AsyncOpaClient
 
 from app.quota.amounts import Price
 
-__all__ = ["Catalog", "CatalogCache", "Endpoint", "ModelFacts"]
+__all__ = ["Catalog", "Endpoint", "ModelFacts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,31 +70,3 @@ def _facts(spec: Mapping[str, Any]) -> ModelFacts:
         else None,
         spec.get("context_tokens"),
     )
-
-
-class CatalogCache:
-    """Loads `data.providers` from OPA when a decision arrives under a new revision."""
-
-    def __init__(self, opa_url: str, fallback_base_url: str | None = None) -> None:
-        parts = urlsplit(opa_url)
-        self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or 8181
-        self._fallback = fallback_base_url
-        self._current = Catalog("", {})
-        self._lock = asyncio.Lock()
-
-    async def get(self, revision: str) -> Catalog:
-        if self._current.revision == revision:
-            return self._current
-        async with self._lock:
-            if self._current.revision != revision:
-                self._current = Catalog.from_bundle_data(
-                    revision, await self._fetch(), os.environ, self._fallback
-                )
-        return self._current
-
-    async def _fetch(self) -> Mapping[str, object]:
-        async with AsyncOpaClient(host=self._host, port=self._port, retries=1) as client:
-            body = await client.get_data("providers")
-        result = body.get("result", {})
-        return result if isinstance(result, dict) else {}

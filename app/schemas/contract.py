@@ -55,6 +55,7 @@ class DataPart(TypedDict):
     categories: dict[str, int]
     sensitivity: Sensitivity
     subjects: list[str]
+    detectors: list[str]
 
 
 class ContextPart(TypedDict):

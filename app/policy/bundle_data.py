@@ -1,0 +1,92 @@
+"""The active bundle's data, as the gateway needs it, per revision.
+
+Decisions name the revision they were made under (OPA's provenance); when one arrives under a
+revision the gateway has not seen, it re-reads `data.providers`, `data.tenants` and
+`data.detection` from OPA (through opa-python-client, off the per-request path of an unchanged
+bundle) and builds a new view. The classifier uses the newest view; the executor the view of
+the decision's own revision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from opa_client import AsyncOpaClient
+from opa_client.errors import PolicyNotFoundError
+
+from app.errors import PolicyUnavailable
+from app.policy.detection import DetectionPlans
+from app.policy.opa import bundle_revision
+from app.providers.catalog import Catalog
+
+__all__ = ["BundleView", "BundleViews"]
+
+
+@dataclass(frozen=True, slots=True)
+class BundleView:
+    revision: str
+    catalog: Catalog
+    detection: DetectionPlans
+
+
+class BundleViews:
+    def __init__(self, opa_url: str, fallback_base_url: str | None = None) -> None:
+        parts = urlsplit(opa_url)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 8181
+        self._fallback = fallback_base_url
+        self._current: BundleView | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def current(self) -> BundleView | None:
+        return self._current
+
+    async def load(self) -> BundleView:
+        """Read the view of whatever bundle OPA has active now (start-up, or after OPA was
+        unreachable). Raises PolicyUnavailable when OPA cannot say."""
+        try:
+            async with self._client() as client:
+                bundles = await self._data(client, "system/bundles")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise PolicyUnavailable("policy engine unreachable", code="policy_unreachable") from exc
+        return await self.get(bundle_revision(bundles))
+
+    async def get(self, revision: str) -> BundleView:
+        current = self._current
+        if current is not None and current.revision == revision:
+            return current
+        async with self._lock:
+            if self._current is None or self._current.revision != revision:
+                try:
+                    self._current = await self._read(revision)
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    raise PolicyUnavailable(
+                        "policy data unreachable", code="policy_unreachable"
+                    ) from exc
+            return self._current
+
+    def _client(self) -> AsyncOpaClient:
+        return AsyncOpaClient(host=self._host, port=self._port, retries=1)
+
+    async def _read(self, revision: str) -> BundleView:
+        async with self._client() as client:
+            providers, tenants, detection = [
+                await self._data(client, name) for name in ("providers", "tenants", "detection")
+            ]
+        catalog = Catalog.from_bundle_data(revision, providers, os.environ, self._fallback)
+        return BundleView(revision, catalog, DetectionPlans(detection, tenants))
+
+    @staticmethod
+    async def _data(client: AsyncOpaClient, name: str) -> Mapping[str, Any]:
+        try:
+            result = (await client.get_data(name)).get("result", {})
+        except PolicyNotFoundError:
+            return {}  # the bundle has no such document
+        return result if isinstance(result, dict) else {}

@@ -1,0 +1,53 @@
+"""Which detectors scan a tenant's requests, as the bundle says.
+
+`data.detection.categories` is scanned for every request; a tenant's
+`detection.categories` adds to it (`person_name` switches the NER layer on) and its
+`detection.patterns` add its own identifiers. `data.detection.lexicon` extends the built-in
+special-category lexicons. The scanned categories go into the input document, and the policy
+refuses a request that was not scanned for what it requires, so a stale plan fails closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.errors import PolicyUnavailable
+from app.protect.detectors.names import with_names
+from app.protect.scan import Scanner, default_scanner
+
+__all__ = ["DetectionPlans"]
+
+NAMES = "person_name"
+
+
+class DetectionPlans:
+    """One scanner per tenant for one bundle revision, built on first use."""
+
+    def __init__(self, detection: Mapping[str, Any], tenants: Mapping[str, Any]) -> None:
+        self._base = [str(c) for c in detection.get("categories") or ()]
+        self._lexicon: Mapping[str, list[str]] = detection.get("lexicon") or {}
+        self._tenants = tenants
+        self._scanners: dict[str, Scanner] = {}
+
+    def scanner_for(self, tenant: str) -> Scanner:
+        scanner = self._scanners.get(tenant)
+        if scanner is None:
+            scanner = self._scanners[tenant] = self._build(tenant)
+        return scanner
+
+    def _build(self, tenant: str) -> Scanner:
+        spec = (self._tenants.get(tenant) or {}).get("detection") or {}
+        patterns = list(spec.get("patterns") or ())
+        wanted = {*self._base, *spec.get("categories", ()), *(p["category"] for p in patterns)}
+        try:
+            scanner = default_scanner(patterns, self._lexicon)
+            if NAMES in wanted:
+                scanner = with_names(scanner)
+            return scanner.for_categories(wanted)
+        except ValueError as exc:
+            # The bundle asks for a detection this gateway cannot do: refuse, never skip it.
+            raise PolicyUnavailable(
+                f"detection plan of tenant {tenant} cannot be built: {exc}",
+                code="detection_unavailable",
+            ) from exc
