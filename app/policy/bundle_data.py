@@ -81,7 +81,10 @@ class BundleViews:
                 await self._data(client, name) for name in ("providers", "tenants", "detection")
             ]
         catalog = Catalog.from_bundle_data(revision, providers, os.environ, self._fallback)
-        return BundleView(revision, catalog, DetectionPlans(detection, tenants))
+        plans = DetectionPlans(detection, tenants)
+        # Off the event loop: a plan with person names loads a model (~1 s, once).
+        await asyncio.to_thread(plans.prepare)
+        return BundleView(revision, catalog, plans)
 
     @staticmethod
     async def _data(client: AsyncOpaClient, name: str) -> Mapping[str, Any]:

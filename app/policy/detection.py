@@ -9,10 +9,12 @@ refuses a request that was not scanned for what it requires, so a stale plan fai
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 from app.errors import PolicyUnavailable
+from app.protect.detectors.base import DetectorUnavailableError
 from app.protect.detectors.names import with_names
 from app.protect.scan import Scanner, default_scanner
 
@@ -30,6 +32,13 @@ class DetectionPlans:
         self._tenants = tenants
         self._scanners: dict[str, Scanner] = {}
 
+    def prepare(self) -> None:
+        """Build every tenant's scanner now (loading the NER model if one needs it), so no
+        request pays for it; a plan that cannot be built fails its tenant's requests later."""
+        for tenant in self._tenants:
+            with contextlib.suppress(PolicyUnavailable):
+                self.scanner_for(tenant)
+
     def scanner_for(self, tenant: str) -> Scanner:
         scanner = self._scanners.get(tenant)
         if scanner is None:
@@ -43,9 +52,9 @@ class DetectionPlans:
         try:
             scanner = default_scanner(patterns, self._lexicon)
             if NAMES in wanted:
-                scanner = with_names(scanner)
+                scanner = with_names(scanner, load=True)
             return scanner.for_categories(wanted)
-        except ValueError as exc:
+        except (ValueError, DetectorUnavailableError) as exc:
             # The bundle asks for a detection this gateway cannot do: refuse, never skip it.
             raise PolicyUnavailable(
                 f"detection plan of tenant {tenant} cannot be built: {exc}",

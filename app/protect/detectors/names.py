@@ -30,6 +30,7 @@ import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pymorphy3
@@ -138,9 +139,15 @@ def _chunks(text: str, limit: int = _CHUNK) -> Iterator[tuple[int, str]]:
         start = end
 
 
-def _never_a_name(morph: pymorphy3.MorphAnalyzer, token: str) -> bool:
-    """A dictionary word none of whose readings is a name or a noun ("Перезвоните")."""
+@lru_cache(maxsize=65536)
+def _never_a_name(token: str) -> bool:
+    """A dictionary word none of whose readings is a name or a noun ("Перезвоните").
+
+    Cached per token: the same names come back request after request, and a pymorphy3
+    parse of a surname costs about as much as tagging the sentence it is in.
+    """
     word = token.strip(_EDGE_PUNCTUATION)
+    morph = _SHARED.get().morph
     if not word.isalpha() or not morph.word_is_known(word):
         return False
     return all(
@@ -149,12 +156,12 @@ def _never_a_name(morph: pymorphy3.MorphAnalyzer, token: str) -> bool:
     )
 
 
-def _trim(morph: pymorphy3.MorphAnalyzer, text: str, start: int, end: int) -> tuple[int, int]:
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """The span without the words at its edges that cannot be part of a name; may be empty."""
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
-    while tokens and _never_a_name(morph, text[tokens[0][0] : tokens[0][1]]):
+    while tokens and _never_a_name(text[tokens[0][0] : tokens[0][1]]):
         tokens.pop(0)
-    while tokens and _never_a_name(morph, text[tokens[-1][0] : tokens[-1][1]]):
+    while tokens and _never_a_name(text[tokens[-1][0] : tokens[-1][1]]):
         tokens.pop()
     return (tokens[0][0], tokens[-1][1]) if tokens else (start, start)
 
@@ -179,7 +186,7 @@ class NatashaNameDetector:
         Raises DetectorUnavailableError without natasha, whatever the text: a policy that
         asked for names must not pass data on because this text happened to be English.
         """
-        tagger, morph = _SHARED.get()
+        tagger = _SHARED.get().tagger
         if _CYRILLIC.search(text) is None:
             return
         pieces = [(offset, piece) for offset, piece in _chunks(text) if _CYRILLIC.search(piece)]
@@ -189,7 +196,7 @@ class NatashaNameDetector:
             for span in markup.spans:
                 if span.type != "PER":
                     continue
-                start, end = _trim(morph, text, offset + span.start, offset + span.stop)
+                start, end = _trim(text, offset + span.start, offset + span.stop)
                 if start == end:
                     continue
                 if spans and _SAME_LINE_GAP.fullmatch(text, spans[-1][1], start):

@@ -18,12 +18,10 @@ from stdnum.ru import ogrn as stdnum_ogrn
 from app.protect.detectors import (
     CardDetector,
     Detector,
-    DetectorUnavailableError,
     EmailDetector,
     IbanDetector,
     IpDetector,
     LexiconDetector,
-    NatashaNameDetector,
     PatternDetector,
     PhoneDetector,
     RussianIdDetector,
@@ -413,16 +411,6 @@ def test_pattern_detector_finds_each_entry() -> None:
 def test_pattern_detector_rejects_bad_entries(entry: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PatternDetector([entry])
-
-
-def test_name_detector_says_what_is_missing() -> None:
-    if importlib.util.find_spec("natasha") is not None:
-        pytest.skip("natasha is installed")
-    detector = NatashaNameDetector()
-    with pytest.raises(DetectorUnavailableError, match="pip install natasha"):
-        list(detector.find("Иван Петров"))
-    with pytest.raises(DetectorUnavailableError):
-        detector.load()
 
 
 # --- robustness ------------------------------------------------------------------------------

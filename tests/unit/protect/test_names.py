@@ -197,7 +197,7 @@ def test_threads_racing_on_first_use_load_the_model_once() -> None:
     def loader() -> _Pipeline:
         calls.append(1)
         time.sleep(0.05)
-        return _Pipeline(object(), object())  # type: ignore[arg-type]
+        return _Pipeline(object(), object())
 
     shared = _Shared(loader)
     got: list[_Pipeline] = []
@@ -218,7 +218,7 @@ def test_a_failed_load_is_tried_again() -> None:
         attempts.append(1)
         if len(attempts) == 1:
             raise DetectorUnavailableError("not yet")
-        return _Pipeline(object(), object())  # type: ignore[arg-type]
+        return _Pipeline(object(), object())
 
     shared = _Shared(loader)
     with pytest.raises(DetectorUnavailableError):
