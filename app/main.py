@@ -13,6 +13,7 @@ from opa_client import AsyncOpaClient
 
 from app.api import health, openai, usage
 from app.api.errors import install_error_handlers
+from app.api.hotpath import HotPath
 from app.api.openai import Services
 from app.config import Settings
 from app.errors import PolicyUnavailable
@@ -36,7 +37,7 @@ __all__ = ["create_app"]
 
 def create_app(
     settings: Settings, keys: KeyStore, *, fallback_base_url: str | None = None
-) -> FastAPI:
+) -> HotPath:
     """Build the gateway. `fallback_base_url` points unconfigured providers at the demo
     upstream; only `kordon serve` sets it, and only when no provider is configured."""
     decisions = DecisionClient(settings.opa_url, settings.opa_timeout_s)
@@ -93,4 +94,11 @@ def create_app(
     app.include_router(openai.router)
     app.include_router(usage.router)
     app.include_router(health.router)
-    return app
+    return HotPath(
+        app,
+        {
+            ("POST", "/v1/chat/completions"): openai.chat_completions,
+            ("POST", "/v1/embeddings"): openai.embeddings,
+            ("GET", "/v1/models"): openai.models,
+        },
+    )

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from app.errors import KordonError
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["error_response", "install_error_handlers", "response_for"]
 
 log = logging.getLogger("kordon.api")
 
@@ -33,7 +33,14 @@ async def _kordon(_: Request, exc: Exception) -> Response:
 
 
 async def _http(_: Request, exc: Exception) -> Response:
-    http = cast("HTTPException", exc)
+    return _http_response(cast("HTTPException", exc))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    return _unexpected_response(request, exc)
+
+
+def _http_response(http: HTTPException) -> Response:
     error = KordonError(str(http.detail), code=f"http_{http.status_code}")
     error.status = http.status_code
     error.type = _HTTP_TYPES.get(http.status_code, "invalid_request_error")
@@ -41,13 +48,22 @@ async def _http(_: Request, exc: Exception) -> Response:
     return error_response(error)
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
+def _unexpected_response(request: Request, exc: Exception) -> Response:
     # The exception text may hold anything, request data included: log only its type and
     # where it was raised, and answer with a fixed message.
     frames = traceback.extract_tb(exc.__traceback__)
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
     log.error("unhandled %s at %s on %s", type(exc).__name__, where, request.url.path)
     return error_response(KordonError("internal error"))
+
+
+def response_for(request: Request, exc: Exception) -> Response:
+    """The response FastAPI's handlers below give, for callers outside its stack."""
+    if isinstance(exc, KordonError):
+        return error_response(exc)
+    if isinstance(exc, HTTPException):
+        return _http_response(exc)
+    return _unexpected_response(request, exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -55,7 +56,13 @@ def build_input(
         },
         "context": {
             "client_region": client_region,
-            "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": _rfc3339(int(moment.timestamp())),
             "session": session,
         },
     }
+
+
+@functools.lru_cache(maxsize=4)
+def _rfc3339(second: int) -> str:
+    # One string per second, not one strftime per request.
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -55,7 +55,9 @@ class DecisionClient:
             connector=connector,
             timeout=self._timeout,
             json_serialize=lambda obj: orjson.dumps(obj).decode(),
-            skip_auto_headers=("User-Agent",),
+            # No Accept-Encoding: OPA would gzip every answer, spending the CPU it shares with
+            # the gateway to save loopback bandwidth nobody is short of.
+            skip_auto_headers=("User-Agent", "Accept-Encoding"),
         )
 
     async def close(self) -> None:

@@ -46,7 +46,9 @@ class UpstreamClient:
             connector=connector,
             timeout=self._timeout,
             json_serialize=lambda obj: orjson.dumps(obj).decode(),
-            skip_auto_headers=("User-Agent",),
+            # No Accept-Encoding: bodies are relayed and restored as they arrive, which a
+            # compressed body would not allow.
+            skip_auto_headers=("User-Agent", "Accept-Encoding"),
             auto_decompress=False,
         )
 

@@ -50,6 +50,7 @@ _SHIPPED = frozenset({"cl100k_base", "o200k_base", "voyage3_base"})
 _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-")
 
 
+@functools.lru_cache(maxsize=256)
 def encoding_name(model: str) -> str:
     """The encoding for ``model``: OpenAI's own where known, else ``o200k_base``."""
     try:
@@ -72,6 +73,12 @@ def encoding_for(model: str) -> Any:
 @functools.cache
 def _encoding(name: str) -> Any:
     return bpe_openai.get_encoding(name)
+
+
+@functools.lru_cache(maxsize=64)
+def _role_tokens(role: str, encoding: str) -> int:
+    # Roles recur in every message; content is never cached (it may be personal data).
+    return len(_encoding(encoding).encode_ordinary(role))
 
 
 def count_text_tokens(text: str, model: str) -> int:
@@ -123,6 +130,8 @@ def count_chat_tokens(
         for key, value in message.items():
             if key == "content":
                 total += _content_tokens(value, model)
+            elif key == "role" and isinstance(value, str):
+                total += _role_tokens(value, encoding_name(model))
             else:
                 total += _value_tokens(value, model)
             if key == "name":
