@@ -34,15 +34,12 @@ allow if {
 #   decision: residency rules, notes on how they applied, redaction, retention.
 default reasons := ["denied by default: the policy produced no decision for this input"]
 
-reasons := sort(deny.reasons) if {
-	not allow
-	count(deny.reasons) > 0
-}
-
 reasons := array.concat(
 	array.concat(sort(data.kordon.region.rules), sort(data.kordon.region.notes)),
 	array.concat(sort(data.kordon.redaction.reasons), sort(data.kordon.retention.reasons)),
 ) if allow
+
+else := sort(deny.reasons) if count(deny.reasons) > 0
 
 # METADATA
 # title: Region

@@ -62,15 +62,15 @@ input_reasons contains msg if {
 # title: Model reasons
 # description: Why a named model cannot be routed; the policy never substitutes another model.
 model_reasons contains msg if {
-	some model in _named_model
-	not _offered_model(model)
+	model := _named_model
+	not routing.offers(model)
 	msg := sprintf("model %s is not allowed for tenant %s", [model, request.tenant_id])
 }
 
 model_reasons contains msg if {
-	some model in _named_model
-	_offered_model(model)
-	not _capable_model(model)
+	model := _named_model
+	routing.offers(model)
+	not routing.serves(model)
 	msg := sprintf(
 		"model %s cannot serve this request: it needs capabilities [%s] and a context of at least %d tokens",
 		[model, concat(", ", sort(routing.required)), routing.needed_tokens],
@@ -78,8 +78,8 @@ model_reasons contains msg if {
 }
 
 model_reasons contains msg if {
-	some model in _named_model
-	_capable_model(model)
+	model := _named_model
+	routing.serves(model)
 	count(routing.routes) == 0
 	msg := sprintf(
 		"model %s is available to tenant %s only outside what the residency rule allows (region %s: %s); no other model is substituted",
@@ -102,20 +102,10 @@ _model_is_string if is_string(input.request.model)
 # A helper for the same reason as _model_is_string.
 _known_endpoint if input.request.endpoint in request.endpoints
 
-_named_model contains input.request.model if {
-	count(input_reasons) == 0
-	input.request.endpoint in {"chat.completions", "embeddings"}
+_named_model := input.request.model if {
 	input.request.model != "auto"
-}
-
-_offered_model(model) if {
-	some pair in routing.offered
-	pair[1] == model
-}
-
-_capable_model(model) if {
-	some pair in routing.capable
-	pair[1] == model
+	input.request.endpoint in {"chat.completions", "embeddings"}
+	count(input_reasons) == 0
 }
 
 _valid_tokens if {

@@ -21,11 +21,19 @@ levels := {"mask", "pseudonymize", "block"}
 #   (default pseudonymize) or redaction.special (default block); block when in doubt.
 default level := "block"
 
-level := "none" if request.sensitivity in {"public", "internal", "confidential"}
+level := "none" if input.data.sensitivity in {"public", "internal", "confidential"}
 
-level := _tenant_level("personal", "pseudonymize") if request.sensitivity == "personal"
+level := chosen if {
+	input.data.sensitivity == "personal"
+	chosen := object.get(request.tenant, ["redaction", "personal"], "pseudonymize")
+	chosen in levels
+}
 
-level := _tenant_level("special", "block") if request.sensitivity == "special"
+level := chosen if {
+	input.data.sensitivity == "special"
+	chosen := object.get(request.tenant, ["redaction", "special"], "block")
+	chosen in levels
+}
 
 # METADATA
 # title: Reasons
@@ -48,8 +56,3 @@ reasons contains msg if {
 default _source := "Kordon default"
 
 _source := "tenant setting" if request.tenant.redaction[request.sensitivity]
-
-_tenant_level(class, fallback) := chosen if {
-	chosen := object.get(request.tenant, ["redaction", class], fallback)
-	chosen in levels
-}

@@ -16,16 +16,20 @@ constraints contains "ru_localisation" if "RU" in request.subjects
 
 constraints contains "eu_residency" if "EU" in request.subjects
 
-constraints contains "special_onprem" if request.sensitivity == "special"
+constraints contains "special_onprem" if input.data.sensitivity == "special"
 
 # METADATA
 # title: Permitted providers
 # description: Ids of the providers in data.providers that satisfy every constraint.
-permitted contains provider_id if {
-	some provider_id, _ in data.providers
-	every constraint in constraints {
-		_satisfies(constraint, provider_id)
-	}
+default permitted := set()
+
+permitted := object.keys(data.providers) if count(constraints) == 0
+
+else := intersection({providers | some providers in by_constraint}) if {
+	by_constraint := [_permitted_by(constraint) | some constraint in constraints]
+
+	# Fail closed: a constraint without a _permitted_by rule permits no provider.
+	count(by_constraint) == count(constraints)
 }
 
 # METADATA
@@ -38,14 +42,14 @@ default residency := "any"
 
 residency := "onprem" if "special_onprem" in constraints
 
-residency := "onprem" if {
+else := "onprem" if {
 	"ru_localisation" in constraints
 	"eu_residency" in constraints
 }
 
-residency := "ru" if constraints == {"ru_localisation"}
+else := "ru" if constraints == {"ru_localisation"}
 
-residency := "eu" if constraints == {"eu_residency"}
+else := "eu" if constraints == {"eu_residency"}
 
 # METADATA
 # title: Rules
@@ -102,10 +106,18 @@ notes contains msg if {
 # description: Rules and notes together, for an allowed decision.
 reasons := rules | notes
 
-_satisfies("ru_localisation", provider_id) if data.providers[provider_id].region == "ru"
+# The providers each constraint permits, one set per constraint; permitted intersects them.
+_permitted_by("ru_localisation") := {provider_id |
+	some provider_id, provider in data.providers
+	provider.region == "ru"
+}
 
-_satisfies("eu_residency", provider_id) if data.providers[provider_id].region == "eu"
+_permitted_by("eu_residency") := _own_onprem | {provider_id |
+	some provider_id, provider in data.providers
+	provider.region == "eu"
+}
 
-_satisfies("eu_residency", provider_id) if request.own_onprem(provider_id)
+_permitted_by("special_onprem") := _own_onprem
 
-_satisfies("special_onprem", provider_id) if request.own_onprem(provider_id)
+# The tenant's own on-prem providers (request.own_onprem also requires the tenant to list them).
+_own_onprem := {provider_id | some provider_id in request.tenant.onprem; request.own_onprem(provider_id)}

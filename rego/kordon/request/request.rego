@@ -34,7 +34,9 @@ sensitivity := input.data.sensitivity if input.data.sensitivity in sensitivities
 # METADATA
 # title: Personal data
 # description: True for the personal and special classes, the ones the residency rules govern.
-personal if sensitivity in {"personal", "special"}
+personal if input.data.sensitivity == "personal"
+
+personal if input.data.sensitivity == "special"
 
 # METADATA
 # title: Presumed subjects
@@ -56,9 +58,7 @@ default subjects := set()
 subjects := _detected if {
 	personal
 	count(_detected) > 0
-}
-
-subjects := {tenant.jurisdiction} if presumed
+} else := {tenant.jurisdiction} if personal
 
 # METADATA
 # title: Own on-prem provider
@@ -73,11 +73,10 @@ own_onprem(provider_id) if {
 
 _detected := {_jurisdiction(upper(s)) | some s in input.data.subjects; is_string(s)}
 
-_jurisdiction(code) := "EU" if code in _eu_members
-
-_jurisdiction(code) := code if not code in _eu_members
-
-_eu_members := {
-	"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-	"IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-}
+# EU member states fold into "EU".
+_jurisdiction(code) := "EU" if {
+	code in {
+		"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+		"IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+	}
+} else := code

@@ -167,3 +167,42 @@ test_no_route_when_models_endpoint_and_nothing_permitted if {
 		with data.tenants as fixtures.tenants
 		with data.providers as fixtures.providers
 }
+
+# Input reasons are empty for every well-formed input and present for every malformed one.
+test_input_reasons_empty_exactly_when_well_formed if {
+	every doc in [
+		fixtures.base,
+		fixtures.with_patch({"request": {"endpoint": "embeddings"}}),
+		json.remove(fixtures.with_patch({"request": {"endpoint": "models"}}), ["request/tokens", "request/model"]),
+		json.remove(fixtures.base, ["request/tokens/max_output"]),
+		fixtures.personal("t-ae", ["kz"]),
+	] {
+		deny.input_reasons == set() with input as doc
+			with data.tenants as fixtures.tenants
+			with data.providers as fixtures.providers
+	}
+	every doc in [
+		{},
+		["not", "an", "object"],
+		fixtures.with_patch({"version": 2}),
+		fixtures.with_patch({"version": "1"}),
+		json.remove(fixtures.base, ["principal/tenant"]),
+		fixtures.with_patch({"principal": {"tenant": "nobody"}}),
+		fixtures.with_patch({"principal": {"tenant": 7}}),
+		fixtures.with_patch({"data": {"sensitivity": "secret"}}),
+		json.remove(fixtures.base, ["data/sensitivity"]),
+		fixtures.with_patch({"request": {"endpoint": "images"}}),
+		json.remove(fixtures.base, ["request/endpoint"]),
+		fixtures.with_patch({"request": {"model": ["auto"]}}),
+		json.remove(fixtures.base, ["request/model"]),
+		fixtures.with_patch({"request": {"tokens": {"prompt": -1}}}),
+		fixtures.with_patch({"request": {"tokens": {"prompt": 1.5}}}),
+		fixtures.with_patch({"request": {"tokens": {"max_output": "10"}}}),
+		json.remove(fixtures.base, ["request/tokens/prompt"]),
+		json.remove(fixtures.with_patch({"request": {"endpoint": "embeddings"}}), ["request/tokens"]),
+	] {
+		count(deny.input_reasons) > 0 with input as doc
+			with data.tenants as fixtures.tenants
+			with data.providers as fixtures.providers
+	}
+}

@@ -103,3 +103,11 @@ test_no_constraint_when_ae_subjects if {
 		with data.tenants as fixtures.tenants
 		with data.providers as fixtures.providers
 }
+
+test_nothing_permitted_when_constraint_has_no_provider_rule if {
+	# A constraint added without saying which providers satisfy it must permit none (fail closed).
+	region.permitted == set() with input as fixtures.personal("t-ru", ["RU"])
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+		with region.constraints as {"ru_localisation", "kz_localisation"}
+}

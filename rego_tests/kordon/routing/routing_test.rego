@@ -141,3 +141,62 @@ test_routes_empty_when_tenant_unknown if {
 		with data.tenants as fixtures.tenants
 		with data.providers as fixtures.providers
 }
+
+test_routes_only_named_model_when_tenant_lists_models if {
+	routing.routes == [_route("cloud-eu", "m-big"), _route("cloud-us", "m-big")] with input as fixtures.with_patch({"principal": {"tenant": "t-ae"}, "request": {"model": "m-big"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_routes_empty_when_named_model_not_listed_for_tenant if {
+	# cloud-ru offers m-chat, but t-ae neither lists cloud-ru nor m-chat.
+	routing.routes == [] with input as fixtures.with_patch({"principal": {"tenant": "t-ae"}, "request": {"model": "m-chat"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_routes_list_only_listed_models_when_models_endpoint_and_tenant_lists_models if {
+	routing.routes == [
+		_route("cloud-eu", "m-embed"),
+		_route("cloud-eu", "m-big"),
+		_route("cloud-us", "m-big"),
+	] with input as fixtures.with_patch({"principal": {"tenant": "t-ae"}, "request": {"endpoint": "models"}})
+		with data.tenants as object.union(fixtures.tenants, {"t-ae": {"models": ["m-embed", "m-big", "m-unknown"]}})
+		with data.providers as fixtures.providers
+}
+
+test_offers_when_usable_provider_has_model_and_tenant_allows_it if {
+	routing.offers("m-big") with input as fixtures.with_patch({"principal": {"tenant": "t-ae"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+	not routing.offers("m-chat") with input as fixtures.with_patch({"principal": {"tenant": "t-ae"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+	not routing.offers("gpt-9") with input as fixtures.base
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
+
+test_offers_not_from_foreign_onprem if {
+	# Only eu-onprem offers m-only-eu-onprem: t-ru lists eu-onprem but does not own it, t-eu does.
+	providers := object.union(fixtures.providers, {"eu-onprem": {"models": {"m-only-eu-onprem": fixtures.providers["eu-onprem"].models["m-chat"]}}})
+	not routing.offers("m-only-eu-onprem") with input as fixtures.base
+		with data.tenants as fixtures.tenants
+		with data.providers as providers
+	routing.offers("m-only-eu-onprem") with input as fixtures.with_patch({"principal": {"tenant": "t-eu"}})
+		with data.tenants as fixtures.tenants
+		with data.providers as providers
+}
+
+test_serves_when_capable_somewhere if {
+	doc := fixtures.with_patch({"request": {"features": {"tools": true}}})
+	routing.serves("m-chat") with input as doc
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+	not routing.serves("m-vision") with input as doc
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+	not routing.serves("m-embed") with input as doc
+		with data.tenants as fixtures.tenants
+		with data.providers as fixtures.providers
+}
