@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Benchmark the Kordon policy alone: `opa bench` per input (evaluation only), then a real
+# `opa run --server` under wrk (the decision round trip the gateway pays).
+#
+# Usage: bench/bench_policy.sh [path/to/opa] [input-name ...]
+#   env: DUR=3 (wrk seconds per run), CONNS="1 32", SKIP_WRK=1, SKIP_BENCH=1,
+#        OPA_CPU=1, WRK_CPU=0 (taskset pinning: OPA on one core, wrk on the other)
+# Inputs (contract v1, real bundle data): acme_personal_ru acme_internal eubank_named_eu
+# gulf_denied_model acme_models embeddings; default all. Prints one line per input and run.
+# The server listens on a random free port and is stopped on exit.
+set -euo pipefail
+
+OPA="${1:-opa}"
+[[ $# -gt 0 ]] && shift
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DUR="${DUR:-3}"
+CONNS="${CONNS:-1 32}"
+OPA_CPU="${OPA_CPU:-1}"
+WRK_CPU="${WRK_CPU:-0}"
+
+command -v "$OPA" >/dev/null 2>&1 || { echo "bench_policy: opa not found: $OPA" >&2; exit 2; }
+command -v jq >/dev/null 2>&1 || { echo "bench_policy: jq is required" >&2; exit 2; }
+
+TMP="$(mktemp -d)"
+OPA_PID=""
+cleanup() {
+    if [[ -n "$OPA_PID" ]]; then kill "$OPA_PID" 2>/dev/null || true; wait "$OPA_PID" 2>/dev/null || true; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+pin() { # pin CPU CMD...: run pinned to one core when taskset exists
+    local cpu="$1"; shift
+    if command -v taskset >/dev/null 2>&1; then taskset -c "$cpu" "$@"; else "$@"; fi
+}
+PIN_OPA=()
+command -v taskset >/dev/null 2>&1 && PIN_OPA=(taskset -c "$OPA_CPU")
+
+# One chat request of acme-ru, personal data of a RU subject; every input below patches it.
+BASE='{"version":1,"request":{"id":"req_bench","endpoint":"chat.completions","model":"auto","stream":false,"tokens":{"prompt":250,"max_output":null},"features":{"tools":false,"images":false}},"principal":{"tenant":"acme-ru","key_id":"k","agent":"a","roles":[]},"data":{"categories":{"email":1},"sensitivity":"personal","subjects":["RU"]},"context":{"client_region":null,"time":"2026-11-23T10:00:00Z","session":null}}'
+declare -A PATCH=(
+    [acme_personal_ru]='.'
+    [acme_internal]='.data.sensitivity = "internal" | .data.subjects = [] | .data.categories = {}'
+    [eubank_named_eu]='.principal.tenant = "eu-bank" | .data.subjects = ["EU"] | .request.model = "mistral-large-latest"'
+    [gulf_denied_model]='.principal.tenant = "gulf-retail" | .request.model = "gpt-4o" | .data.subjects = []'
+    [acme_models]='.request.endpoint = "models" | .data.sensitivity = "public" | .data.subjects = [] | .data.categories = {}'
+    [embeddings]='.request.endpoint = "embeddings"'
+)
+ORDER=(acme_personal_ru acme_internal eubank_named_eu gulf_denied_model acme_models embeddings)
+[[ $# -gt 0 ]] && ORDER=("$@")
+for name in "${ORDER[@]}"; do
+    [[ -n "${PATCH[$name]:-}" ]] || { echo "bench_policy: unknown input $name" >&2; exit 2; }
+    jq -c "${PATCH[$name]}" <<<"$BASE" >"$TMP/$name.json"
+    jq -c '{input: .}' "$TMP/$name.json" >"$TMP/$name.body"
+done
+
+cd "$ROOT"
+"$OPA" version | head -n 1
+
+if [[ -z "${SKIP_BENCH:-}" ]]; then
+    echo "== opa bench (evaluation of data.kordon.decision; best of 3)"
+    for name in "${ORDER[@]}"; do
+        pin "$OPA_CPU" "$OPA" bench --count 3 --ignore schemas -d rego -d data -i "$TMP/$name.json" \
+            --format json data.kordon.decision |
+            jq -rs --arg n "$name" '
+                map({ns: (.T / .N), allocs: (.MemAllocs / .N), p50: .Extra["histogram_timer_rego_query_eval_ns_median"]})
+                | "\($n): \(map(.ns) | min / 1000 | floor) us/op, eval p50 \(map(.p50) | min / 1000 | floor) us, \(.[0].allocs | floor) allocs/op"'
+    done
+fi
+
+if [[ -z "${SKIP_WRK:-}" ]]; then
+    command -v wrk >/dev/null 2>&1 || { echo "bench_policy: wrk not found; set SKIP_WRK=1" >&2; exit 2; }
+    "$OPA" build --ignore schemas -o "$TMP/bundle.tar.gz" rego data
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    # Not through pin(): a backgrounded function is a subshell, and $! must be OPA itself.
+    "${PIN_OPA[@]}" "$OPA" run --server --addr "127.0.0.1:$port" --skip-version-check --log-level error \
+        --bundle "$TMP/bundle.tar.gz" >"$TMP/opa.log" 2>&1 &
+    OPA_PID=$!
+    for _ in $(seq 100); do
+        curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    cat >"$TMP/post.lua" <<'EOF'
+function init(args)
+  local f = assert(io.open(args[1], "rb"))
+  wrk.method = "POST"
+  wrk.body = f:read("*a")
+  f:close()
+  wrk.headers["Content-Type"] = "application/json"
+end
+EOF
+    url="http://127.0.0.1:$port/v1/data/kordon/decision?provenance"
+    echo "== wrk POST $url (opa on cpu $OPA_CPU, wrk on cpu $WRK_CPU, ${DUR}s per run)"
+    for name in "${ORDER[@]}"; do
+        pin "$WRK_CPU" wrk -t1 -c1 -d1s -s "$TMP/post.lua" "$url" -- "$TMP/$name.body" >/dev/null # warm-up
+        for c in $CONNS; do
+            out="$(pin "$WRK_CPU" wrk -t1 -c"$c" -d"${DUR}s" -s "$TMP/post.lua" --latency "$url" -- "$TMP/$name.body")"
+            awk -v n="$name" -v c="$c" '
+                /^ +50%/ {p50 = $2} /^ +99%/ {p99 = $2} /Requests\/sec/ {rps = $2} /Non-2xx/ {bad = $NF}
+                END {printf "%s c=%s: p50 %s, p99 %s, %s req/s%s\n", n, c, p50, p99, rps, (bad ? ", non-2xx " bad : "")}' <<<"$out"
+        done
+    done
+fi
