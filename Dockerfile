@@ -52,7 +52,7 @@ RUN mkdir -p /bundle \
 FROM openpolicyagent/opa:${OPA_VERSION}-static AS opa
 COPY --from=bundle /bundle/bundle.tar.gz /bundle/REVISION /bundle/
 EXPOSE 8181
-CMD ["run", "--server", "--addr", "0.0.0.0:8181", "--disable-telemetry", "--bundle", "/bundle/bundle.tar.gz"]
+CMD ["run", "--server", "--addr", "0.0.0.0:8181", "--skip-version-check", "--bundle", "/bundle/bundle.tar.gz"]
 
 # ---------------------------------------------------------------------------------------
 # gateway: the runtime image (the default target)

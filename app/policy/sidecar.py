@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from pathlib import Path
 
 from opa_client import AsyncOpaClient
@@ -50,8 +51,12 @@ class OpaSidecar:
         return f"http://{self.host}:{self.port}"
 
     async def start(self, timeout_s: float = 20.0) -> None:
+        # OPA allocates on every evaluation; collecting at 400 % heap growth instead of Go's
+        # 100 % served 15-20 % more decisions per core here (README, "Performance") for
+        # ~20 MB more memory. An operator's own GOGC wins.
+        env = {"GOGC": "400", **os.environ}
         self._process = await asyncio.create_subprocess_exec(
-            *self._command, stdin=asyncio.subprocess.DEVNULL
+            *self._command, stdin=asyncio.subprocess.DEVNULL, env=env
         )
         ready = asyncio.create_task(wait_for_bundle(self.host, self.port, timeout_s))
         exited = asyncio.create_task(self._process.wait())
