@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from app.policy.sidecar import OPA_ENV
+
 __all__ = ["REPO", "free_port", "opa_binary", "running_gateway", "running_opa", "wait_http"]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,7 +83,13 @@ def running_opa(
     ]  # fmt: skip
     with ExitStack() as files:
         out = files.enter_context(log_file.open("ab")) if log_file else None
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            env={**OPA_ENV, **os.environ},  # as `kordon serve` runs its sidecar
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/health?bundles", process=process)
