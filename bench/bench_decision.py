@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import aiohttp
+import httpx
 import orjson
 import pytest
 import uvloop
@@ -30,7 +31,7 @@ from app.policy.bundle import build_bundle
 from app.policy.bundle_data import BundleViews
 from app.policy.classify import PayloadClassifier
 from app.policy.input import build_input
-from app.policy.opa import DecisionClient, PolicyResult
+from app.policy.opa import DECISION_PATH, DecisionClient, PolicyResult
 from app.quota.tokens import count_prompt_tokens
 from app.schemas.contract import InputDocument
 from tests.support.processes import REPO, opa_binary, running_opa
@@ -61,6 +62,7 @@ PAYLOAD: dict[str, object] = {
     "max_tokens": 300,
 }
 SUMMARY: dict[str, float] = {}
+ROUNDS: dict[str, int] = {}  # rounds per measurement; 5000 unless set
 
 
 @pytest.fixture(scope="module")
@@ -142,10 +144,13 @@ def _measure(
     loop: asyncio.AbstractEventLoop,
     call: Callable[[], Awaitable[T]],
 ) -> T:
-    for _ in range(200):  # warm the connection pool and OPA before timing
+    for _ in range(50):  # warm the connection pool and OPA before timing
         loop.run_until_complete(call())
     result: T = benchmark.pedantic(  # type: ignore[no-untyped-call]
-        lambda: loop.run_until_complete(call()), rounds=5000, iterations=1, warmup_rounds=100
+        lambda: loop.run_until_complete(call()),
+        rounds=ROUNDS.get(name, 5000),
+        iterations=1,
+        warmup_rounds=20,
     )
     if benchmark.stats is None:  # --benchmark-disable: the call ran once, untimed
         return result
@@ -208,3 +213,54 @@ def test_health_baseline(
             return response.status
 
     assert _measure("health", benchmark, loop, health) == 200
+
+
+BURST = 32
+ROUNDS.update(burst_aiohttp=300, burst_httpx=300)
+
+
+@pytest.mark.benchmark(group="opa-burst-32")
+def test_burst_aiohttp(
+    benchmark: BenchmarkFixture,
+    loop: asyncio.AbstractEventLoop,
+    opa_url: str,
+    session: aiohttp.ClientSession,
+    document: InputDocument,
+) -> None:
+    """32 concurrent decisions through the hot-path client (aiohttp), as under c=32 load."""
+    url, body = f"{opa_url}{DECISION_PATH}", orjson.dumps({"input": document})
+
+    async def one() -> int:
+        async with session.post(url, data=body) as response:
+            await response.read()
+            return response.status
+
+    async def burst() -> list[int]:
+        return await asyncio.gather(*(one() for _ in range(BURST)))
+
+    assert set(_measure("burst_aiohttp", benchmark, loop, burst)) == {200}
+
+
+@pytest.mark.benchmark(group="opa-burst-32")
+def test_burst_httpx(
+    benchmark: BenchmarkFixture,
+    loop: asyncio.AbstractEventLoop,
+    opa_url: str,
+    document: InputDocument,
+) -> None:
+    """The same burst through httpx.AsyncClient: the client the README's figures compare."""
+    url, body = f"{opa_url}{DECISION_PATH}", orjson.dumps({"input": document})
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    client = httpx.AsyncClient(limits=limits, timeout=1.0)
+
+    async def one() -> int:
+        response = await client.post(url, content=body)
+        return response.status_code
+
+    async def burst() -> list[int]:
+        return await asyncio.gather(*(one() for _ in range(BURST)))
+
+    try:
+        assert set(_measure("burst_httpx", benchmark, loop, burst)) == {200}
+    finally:
+        loop.run_until_complete(client.aclose())
