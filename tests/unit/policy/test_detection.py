@@ -1,0 +1,59 @@
+"""Detection plans follow the bundle: base categories, tenant additions, patterns, lexicon."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.errors import PolicyUnavailable
+from app.policy.detection import DetectionPlans
+
+BASE = {"categories": ["email", "phone", "health"], "lexicon": {"health": ["zombification"]}}
+TENANTS = {
+    "plain": {},
+    "contracts": {
+        "detection": {"patterns": [{"category": "contract_number", "regex": r"\bKD-\d{6}\b"}]}
+    },
+    "names": {"detection": {"categories": ["person_name"]}},
+    "broken": {"detection": {"categories": ["horoscope"]}},
+}
+
+
+def _categories(tenant: str, text: str) -> list[str]:
+    scanner = DetectionPlans(BASE, TENANTS).scanner_for(tenant)
+    return [finding.category for finding in scanner.scan(text)]
+
+
+def test_base_categories_only() -> None:
+    plans = DetectionPlans(BASE, TENANTS)
+    assert plans.scanner_for("plain").categories == {"email", "phone", "health"}
+    # A category the bundle does not ask for is not reported (an IBAN here).
+    assert _categories("plain", "mail a@b.ru, IBAN DE89 3704 0044 0532 0130 00") == ["email"]
+
+
+def test_bundle_lexicon_extends_the_builtin_one() -> None:
+    assert _categories("plain", "history of zombification") == ["health"]
+
+
+def test_tenant_patterns_add_their_category() -> None:
+    assert _categories("contracts", "see KD-123456 and a@b.ru") == ["contract_number", "email"]
+    assert "contract_number" not in DetectionPlans(BASE, TENANTS).scanner_for("plain").categories
+
+
+def test_a_tenant_can_switch_names_on() -> None:
+    plans = DetectionPlans(BASE, TENANTS)
+    assert "person_name" in plans.scanner_for("names").categories
+    assert "person_name" not in plans.scanner_for("plain").categories
+    assert _categories("names", "Позвоните Ивану Петрову завтра") == ["person_name"]
+
+
+def test_a_plan_the_gateway_cannot_carry_out_fails_closed() -> None:
+    with pytest.raises(PolicyUnavailable) as caught:
+        DetectionPlans(BASE, TENANTS).scanner_for("broken")
+    assert caught.value.code == "detection_unavailable"
+    assert "horoscope" in caught.value.message
+
+
+def test_prepare_builds_every_plan_and_tolerates_a_broken_one() -> None:
+    plans = DetectionPlans(BASE, TENANTS)
+    plans.prepare()
+    assert plans.scanner_for("contracts") is plans.scanner_for("contracts")
