@@ -84,7 +84,12 @@ def _costliest(routes: Sequence[Route], catalog: Catalog) -> Price | None:
 
 
 def _limits(quota: Quota) -> list[Limit]:
-    return [Limit(q.name, q.unit, q.limit, q.window_s) for q in quota.limits]
+    # A scoped limit is its own bucket under the quota's subject, so one request still draws
+    # from all of them in one atomic step (one Redis Cluster slot per subject).
+    return [
+        Limit(f"{q.name}@{q.scope}" if q.scope else q.name, q.unit, q.limit, q.window_s)
+        for q in quota.limits
+    ]
 
 
 class QuotaStep:

@@ -89,6 +89,9 @@ class QuotaLimit(_Strict):
     unit: str
     limit: int = Field(ge=0)
     window_s: int = Field(ge=0)
+    # A narrower subject inside the quota's, e.g. "key:key_7f3a" or "agent:planner": the
+    # bucket is counted per that key or agent, still all-or-nothing with the others.
+    scope: str | None = Field(default=None, min_length=1)
 
 
 class Quota(_Strict):
