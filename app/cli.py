@@ -71,7 +71,7 @@ class _Server(uvicorn.Server):
         self.should_exit = True
 
 
-def _show_what_left(path: str, body: dict[str, object]) -> None:
+async def _show_what_left(path: str, body: dict[str, object]) -> None:
     """The demo upstream prints what reached it, so the quick start shows the redaction."""
     print(f"{DEMO_LABEL} {path} received: {json.dumps(body, ensure_ascii=False)}", flush=True)
 

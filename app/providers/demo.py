@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
@@ -18,8 +18,8 @@ __all__ = ["DEMO_LABEL", "create_demo_app"]
 
 DEMO_LABEL = "[kordon demo upstream: not a model]"
 
-# Called with (path, parsed body); may return a status code to fail the request with.
-Hook = Callable[[str, dict[str, object]], int | None]
+# Awaited with (path, parsed body) before answering; may return a status to fail with.
+Hook = Callable[[str, dict[str, object]], Awaitable[int | None]]
 
 
 def _last_user_text(body: dict[str, object]) -> str:
@@ -66,7 +66,7 @@ def create_demo_app(name: str = "demo", hook: Hook | None = None) -> web.Applica
 
     async def chat(request: web.Request) -> web.StreamResponse:
         body = orjson.loads(await request.read())
-        if hook is not None and (status := hook(request.path, body)):
+        if hook is not None and (status := await hook(request.path, body)):
             return _error(status)
         model = str(body.get("model", ""))
         reply = f"{DEMO_LABEL} {name} received: {_last_user_text(body)}"
@@ -110,7 +110,7 @@ def create_demo_app(name: str = "demo", hook: Hook | None = None) -> web.Applica
 
     async def embeddings(request: web.Request) -> web.Response:
         body = orjson.loads(await request.read())
-        if hook is not None and (status := hook(request.path, body)):
+        if hook is not None and (status := await hook(request.path, body)):
             return _error(status)
         raw = body.get("input")
         inputs = raw if isinstance(raw, list) else [raw]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openai
 import pytest
 
 from tests.integration.conftest import Stack
+from tests.support.processes import running_gateway
 
 RU_REGION = {"onprem-vllm", "cloudru", "gigachat"}
 
@@ -163,3 +166,17 @@ def test_a_session_keeps_placeholders_stable_across_requests(stack: Stack) -> No
     assert send("Сравните petr@example.ru и ivan@example.ru", "s-2") == (
         "Сравните [EMAIL_1] и [EMAIL_2]"
     )
+
+
+def test_falls_back_when_the_first_route_misses_the_first_byte_timeout(
+    stack: Stack, tmp_path: Path
+) -> None:
+    stack.upstreams["mistral-eu"].delay_s = 2.0
+    env = {**stack.provider_env, "KORDON_UPSTREAM_FIRST_BYTE_TIMEOUT_S": "0.3"}
+    with running_gateway(stack.opa_url, stack.keys_file, env, tmp_path / "gw.log") as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key=stack.keys["acme-ru"], max_retries=0)
+        raw = client.chat.completions.with_raw_response.create(
+            model="auto", messages=[{"role": "user", "content": "Plan the offsite."}]
+        )
+    assert raw.headers["x-kordon-route"] == "onprem-vllm/qwen2.5-72b-instruct"
+    assert stack.received() == {"mistral-eu": 1, "onprem-vllm": 1}

@@ -25,18 +25,21 @@ class RecordingUpstream:
     port: int = 0
     received: list[dict[str, object]] = field(default_factory=list)
     fail_status: int | None = None
+    delay_s: float = 0.0
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def hook(self, _path: str, body: dict[str, object]) -> int | None:
+    async def hook(self, _path: str, body: dict[str, object]) -> int | None:
         self.received.append(body)
+        await asyncio.sleep(self.delay_s)
         return self.fail_status
 
     def reset(self) -> None:
         self.received.clear()
         self.fail_status = None
+        self.delay_s = 0.0
 
 
 @contextmanager
