@@ -16,6 +16,7 @@ from app.errors import AuthenticationFailed, PolicyDenied
 from app.executor import Outcome
 from app.gateway import Gateway, RequestFacts, kordon_headers
 from app.keys import KeyStore, Principal
+from app.policy.input import Endpoint
 from app.policy.opa import PolicyResult
 from app.schemas.openai import ChatCompletionRequest, EmbeddingRequest
 
@@ -63,44 +64,40 @@ def _render(request_id: str, policy: PolicyResult, outcome: Outcome) -> Response
     return Response(outcome.body, status_code=outcome.status, headers=headers)
 
 
-@router.post("/v1/chat/completions")
-async def chat_completions(request: Request) -> Response:
+async def _governed(
+    request: Request,
+    endpoint: Endpoint,
+    schema: type[ChatCompletionRequest] | type[EmbeddingRequest],
+) -> Response:
     services = services_of(request)
     principal = authenticate(request, services.keys)
     request_id = request_id_of(request)
     payload = await read_json(request, services.settings.max_body_bytes)
-    chat = validate(ChatCompletionRequest, payload)
+    parsed = validate(schema, payload)
+    chat = parsed if isinstance(parsed, ChatCompletionRequest) else None
     facts = RequestFacts(
         request_id=request_id,
-        endpoint="chat.completions",
-        model=chat.model,
-        stream=chat.stream,
-        max_output=chat.max_output,
-        tools=bool(chat.tools),
-        images=chat.has_images,
+        endpoint=endpoint,
+        model=parsed.model,
+        stream=chat.stream if chat else False,
+        max_output=chat.max_output if chat else None,
+        tools=bool(chat.tools) if chat else False,
+        images=chat.has_images if chat else False,
         client_region=request.headers.get("x-kordon-client-region"),
         session=request.headers.get("x-kordon-session"),
     )
     policy, outcome = await services.gateway.handle(principal, facts, payload)
     return _render(request_id, policy, outcome)
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request) -> Response:
+    return await _governed(request, "chat.completions", ChatCompletionRequest)
 
 
 @router.post("/v1/embeddings")
 async def embeddings(request: Request) -> Response:
-    services = services_of(request)
-    principal = authenticate(request, services.keys)
-    request_id = request_id_of(request)
-    payload = await read_json(request, services.settings.max_body_bytes)
-    embedding = validate(EmbeddingRequest, payload)
-    facts = RequestFacts(
-        request_id=request_id,
-        endpoint="embeddings",
-        model=embedding.model,
-        client_region=request.headers.get("x-kordon-client-region"),
-        session=request.headers.get("x-kordon-session"),
-    )
-    policy, outcome = await services.gateway.handle(principal, facts, payload)
-    return _render(request_id, policy, outcome)
+    return await _governed(request, "embeddings", EmbeddingRequest)
 
 
 @router.get("/v1/models")

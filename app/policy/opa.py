@@ -18,6 +18,7 @@ import orjson
 from pydantic import ValidationError
 
 from app.errors import PolicyUnavailable
+from app.http import pooled_session
 from app.schemas.contract import Decision, InputDocument
 
 __all__ = ["DECISION_PATH", "DecisionClient", "PolicyResult", "bundle_revision"]
@@ -50,15 +51,7 @@ class DecisionClient:
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        connector = aiohttp.TCPConnector(limit=self._pool_size, keepalive_timeout=60)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=self._timeout,
-            json_serialize=lambda obj: orjson.dumps(obj).decode(),
-            # No Accept-Encoding: OPA would gzip every answer, spending the CPU it shares with
-            # the gateway to save loopback bandwidth nobody is short of.
-            skip_auto_headers=("User-Agent", "Accept-Encoding"),
-        )
+        self._session = pooled_session(self._pool_size, self._timeout)
 
     async def close(self) -> None:
         if self._session is not None:

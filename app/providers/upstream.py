@@ -1,16 +1,12 @@
-"""One pooled aiohttp client for every OpenAI-compatible upstream.
-
-aiohttp, not httpx, on this path: in the same benchmark run httpx's pool cost grew with
-concurrency and the gateway served a tenth of the requests (README, "Why aiohttp").
-"""
+"""One pooled client for every OpenAI-compatible upstream, failing over before the first byte."""
 
 from __future__ import annotations
 
 import asyncio
 
 import aiohttp
-import orjson
 
+from app.http import pooled_session
 from app.providers.catalog import Endpoint
 
 __all__ = ["RouteFailed", "UpstreamClient"]
@@ -41,16 +37,7 @@ class UpstreamClient:
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        connector = aiohttp.TCPConnector(limit=self._pool_size, keepalive_timeout=60)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=self._timeout,
-            json_serialize=lambda obj: orjson.dumps(obj).decode(),
-            # No Accept-Encoding: bodies are relayed and restored as they arrive, which a
-            # compressed body would not allow.
-            skip_auto_headers=("User-Agent", "Accept-Encoding"),
-            auto_decompress=False,
-        )
+        self._session = pooled_session(self._pool_size, self._timeout)
 
     async def close(self) -> None:
         if self._session is not None:
