@@ -136,7 +136,7 @@ class Executor:
         if response.status != 200:
             await hold.refund()
             return Outcome(response.status, route, attempts, headers, body=body)
-        await hold.settle(route, _usage(orjson.loads(body)))
+        await hold.settle(route, _usage(_json(body)))
         return Outcome(200, route, attempts, headers, body=protected.restore_body(body))
 
 

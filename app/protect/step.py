@@ -39,7 +39,12 @@ class Protected:
         """Restore placeholders in a non-streamed chat completion."""
         if not self.mapping:
             return body
-        document = orjson.loads(body)
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return body  # not a completion: nothing to restore, and placeholders are no leak
+        if not isinstance(document, dict):
+            return body
         for choice in document.get("choices") or ():
             message = choice.get("message") or {}
             if isinstance(message.get("content"), str):

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.protect.sse import SseRestorer
-from app.protect.step import json_escaped
+from app.protect.step import Protected, json_escaped
 from app.providers.sse import SseSplitter
 
 MAPPING = {"[EMAIL_1]": "ivan@example.ru", "[PHONE_1]": "+7 912 345-67-89"}
@@ -135,3 +135,15 @@ def test_crlf_separated_events_are_split_and_kept_verbatim() -> None:
     out = _run(raw, [9, 40])
     assert _text(out.replace(b"\r\n\r\n", b"\n\n")) == "Hi ivan@example.ru"
     assert out.endswith(b"data: [DONE]\r\n\r\n")
+
+
+def test_a_body_that_is_not_a_completion_is_returned_as_is() -> None:
+    protected = Protected({}, MAPPING)
+    for body in (b"<html>[EMAIL_1]</html>", b"[1, 2]", b'{"choices":null}'):
+        assert protected.restore_body(body) == body
+
+
+def test_a_completion_body_is_restored() -> None:
+    body = orjson.dumps({"choices": [{"message": {"content": ANSWER}}]})
+    restored = orjson.loads(Protected({}, MAPPING).restore_body(body))
+    assert restored["choices"][0]["message"]["content"] == RESTORED
