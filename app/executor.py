@@ -27,11 +27,12 @@ from app.policy.input import Endpoint
 from app.policy.opa import PolicyResult
 from app.protect.step import Protected, Protector
 from app.protect.vault import SessionScope
+from app.providers.catalog import Catalog
 from app.providers.routing import Attempt, open_first
 from app.providers.sse import SseSplitter, event_data
 from app.providers.upstream import UpstreamClient
 from app.quota.step import Hold, QuotaStep, output_bound
-from app.schemas.contract import Route
+from app.schemas.contract import Quota, Route
 
 __all__ = ["Call", "Executor", "Outcome"]
 
@@ -88,27 +89,13 @@ class Executor:
             decision.redaction, call.endpoint, call.payload, call.scan, call.session
         )
         catalog = (await self._views.get(call.policy.revision)).catalog
-        payload = dict(protected.payload)
-        max_output = call.max_output
-        if call.endpoint == "chat.completions":
-            if max_output is None:
-                max_output = output_bound(
-                    decision.quota, decision.routes, catalog, call.prompt_tokens
-                )
-                if decision.quota.max_output_default is not None:
-                    # Cap the upstream at what was reserved, so it cannot overspend.
-                    payload["max_tokens"] = max_output
-            if call.stream:
-                payload["stream_options"] = {
-                    **_dict(payload.get("stream_options")),
-                    "include_usage": True,
-                }
+        payload, max_output = _bounded(call, protected.payload, decision.quota, catalog)
         hold = await self._quota.reserve(
             decision.quota,
             decision.routes,
             catalog,
             call.prompt_tokens,
-            max_output or 0,
+            max_output,
             call.request_id,
         )
         try:
@@ -138,6 +125,29 @@ class Executor:
             return Outcome(response.status, route, attempts, headers, body=body)
         await hold.settle(route, _usage(_json(body)))
         return Outcome(200, route, attempts, headers, body=protected.restore_body(body))
+
+
+def _bounded(
+    call: Call, payload: dict[str, object], quota: Quota, catalog: Catalog
+) -> tuple[dict[str, object], int]:
+    """The body to send and the output tokens to reserve for it.
+
+    A chat request without max_tokens is reserved at the policy's default (and the upstream
+    capped at it, so it cannot overspend) or the worst case; a stream asks for its usage.
+    """
+    if call.endpoint != "chat.completions":
+        return payload, 0
+    payload = dict(payload)
+    max_output = call.max_output
+    if max_output is None:
+        routes = call.policy.decision.routes
+        max_output = output_bound(quota, routes, catalog, call.prompt_tokens)
+        if quota.max_output_default is not None:
+            payload["max_tokens"] = max_output
+    if call.stream:
+        options = _dict(payload.get("stream_options"))
+        payload["stream_options"] = {**options, "include_usage": True}
+    return payload, max_output
 
 
 def _dict(value: object) -> dict[str, object]:
