@@ -20,6 +20,7 @@ version := 1
 # METADATA
 # title: Allow
 # description: True only when no deny reason applies and at least one route exists.
+# scope: document
 default allow := false
 
 allow if {
@@ -32,18 +33,24 @@ allow if {
 # description: >-
 #   When denied, the deny reasons (sorted). When allowed, the rules that shaped the
 #   decision: residency rules, notes on how they applied, redaction, retention.
+# scope: document
 default reasons := ["denied by default: the policy produced no decision for this input"]
 
-reasons := array.concat(
-	array.concat(sort(data.kordon.region.rules), sort(data.kordon.region.notes)),
-	array.concat(sort(data.kordon.redaction.reasons), sort(data.kordon.retention.reasons)),
-) if allow
+reasons := array.flatten([
+	sort(data.kordon.region.rules),
+	sort(data.kordon.region.notes),
+	sort(data.kordon.redaction.reasons),
+	sort(data.kordon.retention.reasons),
+]) if {
+	allow
+}
 
 else := sort(deny.reasons) if count(deny.reasons) > 0
 
 # METADATA
 # title: Region
 # description: The residency constraint that applied (ru, eu, us, onprem or any), also when denied.
+# scope: document
 default region := "any"
 
 region := data.kordon.region.residency
@@ -51,6 +58,7 @@ region := data.kordon.region.residency
 # METADATA
 # title: Routes
 # description: Ordered (provider, model) routes, cheapest first; empty when denied.
+# scope: document
 default routes := []
 
 routes := routing.routes if allow
@@ -58,22 +66,27 @@ routes := routing.routes if allow
 # METADATA
 # title: Redaction
 # description: none, mask, pseudonymize or block (the gateway answers 422); block when denied.
+# scope: document
 default redaction := "block"
 
 redaction := data.kordon.redaction.level if allow
 
 # METADATA
 # title: Quota
-# description: The subject and its tier limits; no limits when denied.
+# description: >-
+#   The subject, its tier limits, on_store_error and (when the tier sets it)
+#   max_output_default; only the subject, with no limits, when denied.
+# scope: document
 default quota := {"subject": "", "limits": []}
 
-quota := {"subject": data.kordon.quota.subject, "limits": data.kordon.quota.limits} if allow
+quota := data.kordon.quota.section if allow
 
 quota := {"subject": data.kordon.quota.subject, "limits": []} if not allow
 
 # METADATA
 # title: Cache
 # description: Cache mode and TTL; off when denied and for personal data.
+# scope: document
 default cache := {"mode": "off", "ttl_s": 0}
 
 cache := data.kordon.retention.cache if allow
@@ -81,6 +94,7 @@ cache := data.kordon.retention.cache if allow
 # METADATA
 # title: Audit
 # description: Audit detail; metadata when denied and for personal data.
+# scope: document
 default audit := {"level": "metadata"}
 
 audit := {"level": data.kordon.retention.audit_level} if allow

@@ -6,6 +6,7 @@
 #   reason only when nothing more specific explains an empty route list.
 package kordon.deny
 
+import data.kordon.detection
 import data.kordon.region
 import data.kordon.request
 import data.kordon.routing
@@ -18,6 +19,7 @@ reasons := (input_reasons | model_reasons) | route_reasons
 # METADATA
 # title: Input reasons
 # description: The input document does not let the policy decide.
+# scope: document
 input_reasons contains msg if {
 	not input.version == 1
 	msg := sprintf("contract version %s is not supported; this policy implements version 1", [_json(["version"])])
@@ -58,32 +60,43 @@ input_reasons contains msg if {
 	msg := sprintf(`model %s is invalid; it must be a model name or "auto"`, [_json(["request", "model"])])
 }
 
+input_reasons contains msg if {
+	input.request.endpoint in {"chat.completions", "embeddings"}
+	not detection.complete
+	missing := detection.missing
+	count(missing) > 0
+	msg := sprintf(
+		"the payload was not scanned for %s, which the policy requires; refusing rather than passing it on unexamined",
+		[concat(", ", sort(missing))],
+	)
+}
+
 # METADATA
 # title: Model reasons
 # description: Why a named model cannot be routed; the policy never substitutes another model.
+# scope: document
 model_reasons contains msg if {
-	model := _named_model
-	not routing.offers(model)
-	msg := sprintf("model %s is not allowed for tenant %s", [model, request.tenant_id])
+	# Like every body below, undefined unless a well-formed request names a model:
+	# `not f(x)` is undefined, not true, when x is.
+	not routing.offers(_named_model)
+	msg := sprintf("model %s is not allowed for tenant %s", [_named_model, request.tenant_id])
 }
 
 model_reasons contains msg if {
-	model := _named_model
-	routing.offers(model)
-	not routing.serves(model)
+	routing.offers(_named_model)
+	not routing.serves(_named_model)
 	msg := sprintf(
 		"model %s cannot serve this request: it needs capabilities [%s] and a context of at least %d tokens",
-		[model, concat(", ", sort(routing.required)), routing.needed_tokens],
+		[_named_model, concat(", ", sort(routing.required)), routing.needed_tokens],
 	)
 }
 
 model_reasons contains msg if {
-	model := _named_model
-	routing.serves(model)
+	routing.serves(_named_model)
 	count(routing.routes) == 0
 	msg := sprintf(
-		"model %s is available to tenant %s only outside what the residency rule allows (region %s: %s); no other model is substituted",
-		[model, request.tenant_id, region.residency, _rule_text],
+		"model %s is available to tenant %s only outside what the residency rule allows (region %s: %s); %s",
+		[_named_model, request.tenant_id, region.residency, _rule_text, "no other model is substituted"],
 	)
 }
 
@@ -125,12 +138,19 @@ _rule_text := concat("; ", array.concat(sort(region.rules), sort(region.notes)))
 
 _constraints := sprintf("models for tenant %s, data class %s, residency %s (%s)", [
 	request.tenant_id, request.sensitivity, region.residency, _rule_text,
-]) if input.request.endpoint == "models"
+]) if {
+	input.request.endpoint == "models"
+}
 
 _constraints := sprintf(
 	"model %s with capabilities [%s] and a context of at least %d tokens, residency %s (%s)",
-	[input.request.model, concat(", ", sort(routing.required)), routing.needed_tokens, region.residency, _rule_text],
-) if input.request.endpoint != "models"
+	[
+		input.request.model, concat(", ", sort(routing.required)), routing.needed_tokens,
+		region.residency, _rule_text,
+	],
+) if {
+	input.request.endpoint != "models"
+}
 
 default _json(_) := "null"
 

@@ -19,6 +19,7 @@ levels := {"mask", "pseudonymize", "block"}
 # description: >-
 #   none for public, internal and confidential data; the tenant's redaction.personal
 #   (default pseudonymize) or redaction.special (default block); block when in doubt.
+# scope: document
 default level := "block"
 
 level := "none" if input.data.sensitivity in {"public", "internal", "confidential"}
@@ -38,6 +39,7 @@ level := chosen if {
 # METADATA
 # title: Reasons
 # description: Why personal data is redacted the way it is.
+# scope: document
 reasons contains msg if {
 	request.personal
 	level != "block"

@@ -12,6 +12,7 @@ import data.kordon.request
 # METADATA
 # title: Constraints
 # description: Ids of the residency rules that apply to this request's data.
+# scope: document
 constraints contains "ru_localisation" if "RU" in request.subjects
 
 constraints contains "eu_residency" if "EU" in request.subjects
@@ -21,11 +22,12 @@ constraints contains "special_onprem" if input.data.sensitivity == "special"
 # METADATA
 # title: Permitted providers
 # description: Ids of the providers in data.providers that satisfy every constraint.
+# scope: document
 default permitted := set()
 
 permitted := object.keys(data.providers) if count(constraints) == 0
 
-else := intersection({providers | some providers in by_constraint}) if {
+else := intersection({ids | some ids in by_constraint}) if {
 	by_constraint := [_permitted_by(constraint) | some constraint in constraints]
 
 	# Fail closed: a constraint without a _permitted_by rule permits no provider.
@@ -38,6 +40,7 @@ else := intersection({providers | some providers in by_constraint}) if {
 #   The constraint as one word for the decision's region field: "onprem" when only the
 #   tenant's own on-prem qualifies, "ru" or "eu" for a single regional rule ("eu" also
 #   admits the tenant's own on-prem), "any" when no rule applies.
+# scope: document
 default residency := "any"
 
 residency := "onprem" if "special_onprem" in constraints
@@ -47,13 +50,18 @@ else := "onprem" if {
 	"eu_residency" in constraints
 }
 
-else := "ru" if constraints == {"ru_localisation"}
+else := "ru" if {
+	constraints == {"ru_localisation"}
+}
 
-else := "eu" if constraints == {"eu_residency"}
+else := "eu" if {
+	constraints == {"eu_residency"}
+}
 
 # METADATA
 # title: Rules
 # description: One sentence per constraint that applies, naming the rule and its legal basis.
+# scope: document
 rules contains "personal data of RU subjects is processed only in region ru (152-FZ Art. 18(5))" if {
 	"ru_localisation" in constraints
 }
@@ -79,6 +87,7 @@ rules contains "special-category data is processed only on the tenant's own on-p
 # METADATA
 # title: Notes
 # description: How the rules were applied, e.g. presumed subjects, jurisdictions with no rule, non-personal data.
+# scope: document
 notes contains msg if {
 	request.presumed
 	msg := sprintf(
@@ -120,4 +129,7 @@ _permitted_by("eu_residency") := _own_onprem | {provider_id |
 _permitted_by("special_onprem") := _own_onprem
 
 # The tenant's own on-prem providers (request.own_onprem also requires the tenant to list them).
-_own_onprem := {provider_id | some provider_id in request.tenant.onprem; request.own_onprem(provider_id)}
+_own_onprem contains provider_id if {
+	some provider_id in request.tenant.onprem
+	request.own_onprem(provider_id)
+}

@@ -1,8 +1,8 @@
 # METADATA
 # title: Request facts
 # description: >-
-#   Facts about the request that every concern shares: the tenant and its bundle record,
-#   the validated data class, and the jurisdictions of the data subjects. Nothing here
+#   Facts about the request that every concern shares: the tenant, its bundle record and its
+#   tier, the validated data class, and the jurisdictions of the data subjects. Nothing here
 #   allows or denies; kordon.deny turns missing facts into deny reasons.
 package kordon.request
 
@@ -27,6 +27,13 @@ tenant_id := input.principal.tenant if is_string(input.principal.tenant)
 tenant := data.tenants[tenant_id]
 
 # METADATA
+# title: Tier
+# description: >-
+#   The tenant's tier record in data.tiers, read once for the concerns that use it (quota,
+#   retention); undefined for an unknown tenant or tier.
+tier := data.tiers[tenant.tier]
+
+# METADATA
 # title: Sensitivity
 # description: input.data.sensitivity when it is one of the five levels; undefined otherwise.
 sensitivity := input.data.sensitivity if input.data.sensitivity in sensitivities
@@ -34,6 +41,7 @@ sensitivity := input.data.sensitivity if input.data.sensitivity in sensitivities
 # METADATA
 # title: Personal data
 # description: True for the personal and special classes, the ones the residency rules govern.
+# scope: document
 personal if input.data.sensitivity == "personal"
 
 personal if input.data.sensitivity == "special"
@@ -53,6 +61,7 @@ presumed if {
 # description: >-
 #   Jurisdictions of the personal data's subjects (EU member states fold into "EU"); the
 #   tenant's jurisdiction when none was detected; empty for non-personal data.
+# scope: document
 default subjects := set()
 
 subjects := _detected if {
@@ -71,7 +80,10 @@ own_onprem(provider_id) if {
 	provider_id in tenant.onprem
 }
 
-_detected := {_jurisdiction(upper(s)) | some s in input.data.subjects; is_string(s)}
+_detected contains _jurisdiction(upper(s)) if {
+	some s in input.data.subjects
+	is_string(s)
+}
 
 # EU member states fold into "EU".
 _jurisdiction(code) := "EU" if {

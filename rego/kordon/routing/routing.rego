@@ -18,6 +18,7 @@ import data.kordon.request
 # description: >-
 #   Providers the tenant lists that exist in data.providers; an on-prem provider only
 #   when it is the tenant's own.
+# scope: document
 usable contains provider_id if {
 	some provider_id in request.tenant.providers
 	data.providers[provider_id].onprem == false
@@ -58,6 +59,7 @@ serves(model) if {
 # METADATA
 # title: Required capabilities
 # description: Capabilities the endpoint and the request's features need.
+# scope: document
 required contains "chat" if input.request.endpoint == "chat.completions"
 
 required contains "tools" if {
@@ -99,8 +101,10 @@ _ranked contains [spec.price.input_per_mtok + spec.price.output_per_mtok, provid
 _ranked contains [spec.price.input_per_mtok + spec.price.output_per_mtok, provider_id, model] if {
 	input.request.model == "auto"
 	input.request.endpoint in {"chat.completions", "embeddings"}
-	capabilities := required
-	tokens := needed_tokens
+
+	# Bound once outside the loop: a rule reference inside it is resolved per candidate.
+	capabilities := required # regal ignore:pointless-reassignment
+	tokens := needed_tokens # regal ignore:pointless-reassignment
 	some provider_id in _routable
 	some model, spec in _models(provider_id)
 	object.subset(spec.capabilities, capabilities)

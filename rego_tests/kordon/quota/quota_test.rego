@@ -11,7 +11,8 @@ test_limits_copied_from_tier if {
 	quota.limits == fixtures.tiers.gold.limits with input as fixtures.base
 		with data.tenants as fixtures.tenants
 		with data.tiers as fixtures.tiers
-	quota.limits == [{"name": "tokens_per_minute", "unit": "tokens", "limit": 1000, "window_s": 60}] with input as fixtures.personal("t-ae", [])
+	quota.limits == [{"name": "tokens_per_minute", "unit": "tokens", "limit": 1000, "window_s": 60}]
+		with input as fixtures.personal("t-ae", [])
 		with data.tenants as fixtures.tenants
 		with data.tiers as fixtures.tiers
 }
@@ -25,5 +26,81 @@ test_limits_empty_when_tenant_unknown if {
 test_limits_empty_when_tier_unknown if {
 	quota.limits == [] with input as fixtures.base
 		with data.tenants as object.union(fixtures.tenants, {"t-ru": {"tier": "platinum"}})
+		with data.tiers as fixtures.tiers
+}
+
+test_on_store_error_from_tier_when_tier_sets_it if {
+	quota.on_store_error == "allow" with input as fixtures.base
+		with data.tenants as fixtures.tenants
+		with data.tiers as fixtures.tiers
+	quota.on_store_error == "deny" with input as fixtures.base
+		with data.tenants as fixtures.tenants
+		with data.tiers as object.union(fixtures.tiers, {"gold": {"on_store_error": "deny"}})
+}
+
+test_on_store_error_deny_when_tier_silent if {
+	quota.on_store_error == "deny" with input as fixtures.personal("t-ae", [])
+		with data.tenants as fixtures.tenants
+		with data.tiers as fixtures.tiers
+}
+
+test_on_store_error_deny_when_tier_value_invalid if {
+	every value in ["ALLOW", "maybe", true, 1] {
+		quota.on_store_error == "deny" with input as fixtures.base
+			with data.tenants as fixtures.tenants
+			with data.tiers as object.union(fixtures.tiers, {"gold": {"on_store_error": value}})
+	}
+}
+
+test_on_store_error_deny_when_tenant_unknown if {
+	quota.on_store_error == "deny" with input as fixtures.with_patch({"principal": {"tenant": "nobody"}})
+		with data.tenants as fixtures.tenants
+		with data.tiers as fixtures.tiers
+}
+
+test_max_output_default_from_tier_when_tier_sets_it if {
+	quota.max_output_default == 256 with input as fixtures.base
+		with data.tenants as fixtures.tenants
+		with data.tiers as fixtures.tiers
+}
+
+test_max_output_default_undefined_when_tier_silent if {
+	not quota.max_output_default with input as fixtures.personal("t-ae", [])
+		with data.tenants as fixtures.tenants
+		with data.tiers as fixtures.tiers
+}
+
+test_max_output_default_undefined_when_tier_value_invalid if {
+	every value in [0, -5, 1.5, "1024", null] {
+		not quota.max_output_default with input as fixtures.base
+			with data.tenants as fixtures.tenants
+			with data.tiers as object.union(fixtures.tiers, {"gold": {"max_output_default": value}})
+	}
+}
+
+test_section_whole_when_tier_sets_everything if {
+	quota.section == {
+		"subject": "tenant:t-ru",
+		"limits": fixtures.tiers.gold.limits,
+		"on_store_error": "allow",
+		"max_output_default": 256,
+	} with input as fixtures.base
+		with data.tenants as fixtures.tenants
+		with data.tiers as fixtures.tiers
+}
+
+test_section_without_max_output_default_when_tier_silent if {
+	quota.section == {
+		"subject": "tenant:t-ae",
+		"limits": fixtures.tiers.basic.limits,
+		"on_store_error": "deny",
+	} with input as fixtures.personal("t-ae", [])
+		with data.tenants as fixtures.tenants
+		with data.tiers as fixtures.tiers
+}
+
+test_section_undefined_when_tenant_missing if {
+	not quota.section with input as json.remove(fixtures.base, ["principal/tenant"])
+		with data.tenants as fixtures.tenants
 		with data.tiers as fixtures.tiers
 }

@@ -19,7 +19,8 @@ test_no_constraint_when_public if {
 		with data.tenants as fixtures.tenants
 	region.residency == "any" with input as fixtures.base with data.tenants as fixtures.tenants
 	region.rules == set() with input as fixtures.base with data.tenants as fixtures.tenants
-	region.notes == {"public data has no residency constraint; the tenant's allowed providers apply"} with input as fixtures.base
+	region.notes == {"public data has no residency constraint; the tenant's allowed providers apply"}
+		with input as fixtures.base
 		with data.tenants as fixtures.tenants
 	region.permitted == {"own-ru", "cloud-ru", "cloud-eu", "cloud-us", "eu-onprem"} with input as fixtures.base
 		with data.tenants as fixtures.tenants

@@ -67,3 +67,15 @@ test_own_onprem_false_when_cloud if {
 		with data.tenants as object.union(fixtures.tenants, {"t-ru": {"onprem": ["cloud-ru"]}})
 		with data.providers as fixtures.providers
 }
+
+test_tier_is_tenant_tier_record_when_known if {
+	request.tier == fixtures.tiers.gold with input as fixtures.base
+		with data.tenants as fixtures.tenants
+		with data.tiers as fixtures.tiers
+}
+
+test_tier_undefined_when_tier_unknown if {
+	not request.tier with input as fixtures.base
+		with data.tenants as object.union(fixtures.tenants, {"t-ru": {"tier": "platinum"}})
+		with data.tiers as fixtures.tiers
+}

@@ -30,7 +30,8 @@ test_cache_off_and_metadata_when_personal if {
 		retention.audit_level == "metadata" with input as doc
 			with data.tenants as fixtures.tenants
 			with data.tiers as fixtures.tiers
-		retention.reasons == {"personal data is never cached: cache off", "personal data is audited at metadata level only"} with input as doc
+		retention.reasons == {"personal data is never cached: cache off", "personal data is audited at metadata level only"}
+			with input as doc
 			with data.tenants as fixtures.tenants
 			with data.tiers as fixtures.tiers
 	}
