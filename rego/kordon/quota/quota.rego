@@ -16,11 +16,19 @@ subject := sprintf("tenant:%s", [request.tenant_id])
 
 # METADATA
 # title: Limits
-# description: The tenant's tier limits; empty for an unknown tenant or tier.
-# scope: document
-default limits := []
+# description: >-
+#   The tenant's tier limits; empty for an unknown tenant or tier. A limit with
+#   per: key or per: agent is counted per API key or agent, as its scope says
+#   ("key:<key_id>", "agent:<agent>"), inside the tenant's subject.
+limits := [_scoped(limit) | some limit in request.tier.limits]
 
-limits := request.tier.limits
+_scoped(limit) := object.union(object.remove(limit, ["per"]), {"scope": scope}) if {
+	scope := _scope(limit.per)
+} else := limit
+
+_scope("key") := sprintf("key:%s", [input.principal.key_id])
+
+_scope("agent") := sprintf("agent:%s", [input.principal.agent])
 
 # METADATA
 # title: On store error

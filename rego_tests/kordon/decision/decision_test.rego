@@ -8,6 +8,10 @@ import data.kordon.fixtures
 
 _acme_limits := [
 	{"name": "requests_per_minute", "unit": "requests", "limit": 600, "window_s": 60},
+	{
+		"name": "requests_per_minute_per_key", "unit": "requests", "limit": 300, "window_s": 60,
+		"scope": "key:key_test",
+	},
 	{"name": "tokens_per_minute", "unit": "tokens", "limit": 1000000, "window_s": 60},
 	{"name": "budget_per_month", "unit": "usd", "limit": 20000, "window_s": 0},
 ]

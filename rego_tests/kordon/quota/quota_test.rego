@@ -104,3 +104,18 @@ test_section_undefined_when_tenant_missing if {
 		with data.tenants as fixtures.tenants
 		with data.tiers as fixtures.tiers
 }
+
+test_limits_scoped_per_key_and_agent if {
+	tiers := {"gold": {"limits": [
+		{"name": "rpm", "unit": "requests", "limit": 10, "window_s": 60},
+		{"name": "rpm_key", "unit": "requests", "limit": 5, "window_s": 60, "per": "key"},
+		{"name": "tpm_agent", "unit": "tokens", "limit": 9, "window_s": 60, "per": "agent"},
+	]}}
+	quota.limits == [
+		{"name": "rpm", "unit": "requests", "limit": 10, "window_s": 60},
+		{"name": "rpm_key", "unit": "requests", "limit": 5, "window_s": 60, "scope": "key:k-1"},
+		{"name": "tpm_agent", "unit": "tokens", "limit": 9, "window_s": 60, "scope": "agent:planner"},
+	] with input as fixtures.with_patch({"principal": {"key_id": "k-1", "agent": "planner"}})
+		with data.tenants as fixtures.tenants
+		with data.tiers as tiers
+}
