@@ -43,14 +43,17 @@ declare -A PATCH=(
     [acme_internal]='.data.sensitivity = "internal" | .data.subjects = [] | .data.categories = {}'
     [eubank_named_eu]='.principal.tenant = "eu-bank" | .data.subjects = ["EU"] | .request.model = "mistral-large-latest"'
     [gulf_denied_model]='.principal.tenant = "gulf-retail" | .request.model = "gpt-4o" | .data.subjects = []'
-    [acme_models]='.request.endpoint = "models" | .data.sensitivity = "public" | .data.subjects = [] | .data.categories = {}'
+    [acme_models]='.request.endpoint = "models" | .data.sensitivity = "public" | .data.subjects = [] | .data.categories = {} | .data.detectors = []'
     [embeddings]='.request.endpoint = "embeddings"'
 )
 ORDER=(acme_personal_ru acme_internal eubank_named_eu gulf_denied_model acme_models embeddings)
 [[ $# -gt 0 ]] && ORDER=("$@")
+# The gateway reports every category it scanned for; without them the policy denies.
+DETECTORS=$(cd "$ROOT" && "$OPA" eval --ignore schemas -d data -f raw 'sort(data.detection.categories)')
 for name in "${ORDER[@]}"; do
     [[ -n "${PATCH[$name]:-}" ]] || { echo "bench_policy: unknown input $name" >&2; exit 2; }
-    jq -c "${PATCH[$name]}" <<<"$BASE" >"$TMP/$name.json"
+    jq -c --argjson scanned "$DETECTORS" ".data.detectors = \$scanned | ${PATCH[$name]}" \
+        <<<"$BASE" >"$TMP/$name.json"
     jq -c '{input: .}' "$TMP/$name.json" >"$TMP/$name.body"
 done
 
