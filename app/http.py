@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import aiohttp
 
-__all__ = ["pooled_session"]
+__all__ = ["PooledClient", "pooled_session"]
 
 
 def pooled_session(pool_size: int, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
@@ -24,3 +24,20 @@ def pooled_session(pool_size: int, timeout: aiohttp.ClientTimeout) -> aiohttp.Cl
         skip_auto_headers=("User-Agent", "Accept-Encoding"),
         auto_decompress=False,
     )
+
+
+class PooledClient:
+    """Owns one pooled session between `start()` and `close()` (the app's lifespan)."""
+
+    def __init__(self, pool_size: int, timeout: aiohttp.ClientTimeout) -> None:
+        self._pool_size = pool_size
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = pooled_session(self._pool_size, self._timeout)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -24,93 +24,9 @@ OPA_VERSION=1.22.2
 VERSION="${KORDON_OPA_VERSION:-$OPA_VERSION}"
 VERSION="${VERSION#v}"
 
-log() { printf 'install-opa: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-
-usage() {
-    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p;}' "$0" >&2
-}
-
-mode=install
-case "${1:-}" in
-    "") ;;
-    --check) mode=check ;;
-    -h | --help)
-        usage
-        exit 0
-        ;;
-    *)
-        usage
-        die "unknown argument: $1"
-        ;;
-esac
-[[ $# -le 1 ]] || die "too many arguments"
-
-if [[ -n "${KORDON_CACHE_DIR:-}" ]]; then
-    CACHE_ROOT="$KORDON_CACHE_DIR"
-elif [[ -n "${XDG_CACHE_HOME:-}" ]]; then
-    CACHE_ROOT="$XDG_CACHE_HOME/kordon"
-elif [[ -n "${HOME:-}" ]]; then
-    CACHE_ROOT="$HOME/.cache/kordon"
-else
-    die "cannot choose a cache directory: set KORDON_CACHE_DIR, XDG_CACHE_HOME or HOME"
-fi
-BIN_DIR="$CACHE_ROOT/opa/v$VERSION"
-BIN="$BIN_DIR/opa"
-
-# The version an OPA binary reports ("Version: 1.22.2"), or nothing.
-opa_version_of() {
-    local out
-    out="$("$1" version 2>/dev/null)" || return 0
-    printf '%s\n' "$out" | awk '$1 == "Version:" { print $2 }'
-}
-
-is_pinned() {
-    [[ -f "$1" && -x "$1" ]] && [[ "$(opa_version_of "$1")" == "$VERSION" ]]
-}
-
-# a) an opa on PATH with exactly the pinned version
-if path_opa="$(command -v opa 2>/dev/null)" && is_pinned "$path_opa"; then
-    printf '%s\n' "$path_opa"
-    exit 0
-fi
-
-# b) the cached binary
-if is_pinned "$BIN"; then
-    printf '%s\n' "$BIN"
-    exit 0
-fi
-
-if [[ "$mode" == check ]]; then
-    log "OPA $VERSION is not available (neither on PATH nor at $BIN)"
-    exit 1
-fi
-
-mkdir -p "$BIN_DIR"
-# The work directory lives beside the destination so the final mv is a rename
-# on one filesystem (atomic).
-WORK="$(mktemp -d "$BIN_DIR/.tmp.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
-
-# Moves a verified candidate into place and prints the final path.
-install_candidate() {
-    local candidate="$1" got
-    chmod 0755 "$candidate"
-    got="$(opa_version_of "$candidate")"
-    if [[ "$got" != "$VERSION" ]]; then
-        log "built/downloaded binary reports version '${got:-<none>}', expected $VERSION"
-        return 1
-    fi
-    mv -f "$candidate" "$BIN" || {
-        log "could not move the binary into $BIN"
-        return 1
-    }
-    log "installed OPA $VERSION at $BIN"
-    printf '%s\n' "$BIN"
-}
+TOOL=opa
+# shellcheck source-path=SCRIPTDIR source=lib/pinned-tool.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pinned-tool.sh"
 
 # c) go install, from an empty directory so no go.mod/go.work in the caller's
 #    working directory interferes

@@ -18,7 +18,7 @@ import orjson
 from pydantic import ValidationError
 
 from app.errors import PolicyUnavailable
-from app.http import pooled_session
+from app.http import PooledClient
 from app.schemas.contract import Decision, InputDocument
 
 __all__ = ["DECISION_PATH", "DecisionClient", "PolicyResult", "bundle_revision"]
@@ -37,26 +37,17 @@ class PolicyResult:
     revision: str
 
 
-class DecisionClient:
+class DecisionClient(PooledClient):
     """Evaluates `data.kordon.decision` once per request; never retries."""
 
     def __init__(self, base_url: str, timeout_s: float, pool_size: int = 64) -> None:
-        self._url = base_url.rstrip("/") + DECISION_PATH
         # The timeout bounds OPA itself (connect, then the answer); waiting for a free pooled
         # connection during a burst is backpressure, bounded by the decisions ahead of it.
-        self._timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=timeout_s, sock_read=timeout_s
+        super().__init__(
+            pool_size,
+            aiohttp.ClientTimeout(total=None, sock_connect=timeout_s, sock_read=timeout_s),
         )
-        self._pool_size = pool_size
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = pooled_session(self._pool_size, self._timeout)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        self._url = base_url.rstrip("/") + DECISION_PATH
 
     async def decide(self, document: InputDocument, request_id: str) -> PolicyResult:
         """Return the validated decision, or raise PolicyUnavailable (the caller fails closed)."""

@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 
-from app.http import pooled_session
+from app.http import PooledClient
 from app.providers.catalog import Endpoint
 
 __all__ = ["RouteFailed", "UpstreamClient"]
@@ -20,7 +20,7 @@ class RouteFailed(Exception):
         self.reason = reason
 
 
-class UpstreamClient:
+class UpstreamClient(PooledClient):
     def __init__(
         self,
         *,
@@ -29,20 +29,13 @@ class UpstreamClient:
         read_timeout_s: float,
         pool_size: int,
     ) -> None:
-        self._timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=connect_timeout_s, sock_read=read_timeout_s
+        super().__init__(
+            pool_size,
+            aiohttp.ClientTimeout(
+                total=None, sock_connect=connect_timeout_s, sock_read=read_timeout_s
+            ),
         )
         self._first_byte_s = first_byte_timeout_s
-        self._pool_size = pool_size
-        self._session: aiohttp.ClientSession | None = None
-
-    async def start(self) -> None:
-        self._session = pooled_session(self._pool_size, self._timeout)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def open(
         self, endpoint: Endpoint, path: str, body: bytes, request_id: str
