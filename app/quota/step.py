@@ -137,6 +137,10 @@ class QuotaStep:
                 reservation_id=request_id,
             )
         except QuotaExceeded as exc:
+            if not exc.retryable:
+                # The request alone is larger than the limit: waiting will not help.
+                headers = {k: v for k, v in exc.headers.items() if k != "retry-after"}
+                raise RateLimited(str(exc), code="request_exceeds_limit", headers=headers) from exc
             raise RateLimited(str(exc), headers=exc.headers) from exc
         except QuotaStoreUnavailable as exc:
             if quota.on_store_error == "allow":

@@ -65,3 +65,17 @@ def test_store_outage_denies_unless_the_decision_allows() -> None:
 def test_output_bound_prefers_the_policy_default_then_the_context_window() -> None:
     assert output_bound(_quota(max_output_default=256), ROUTES, CATALOG, 100) == 256
     assert output_bound(_quota(), ROUTES, CATALOG, 100) == 900
+
+
+def test_a_request_larger_than_the_limit_is_refused_without_retry_after() -> None:
+    store = MemoryQuotaStore()
+    step = QuotaStep(Limiter(store), store)
+    quota = Quota.model_validate(
+        {"subject": "tenant:t", "limits": [
+            {"name": "tokens_per_minute", "unit": "tokens", "limit": 100, "window_s": 60}]}
+    )  # fmt: skip
+    with pytest.raises(RateLimited) as caught:
+        asyncio.run(step.reserve(quota, ROUTES, CATALOG, 90, 20, "r"))
+    assert caught.value.code == "request_exceeds_limit"
+    assert "retry-after" not in caught.value.headers
+    assert caught.value.headers["x-ratelimit-limit-tokens"] == "100"
