@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from hypothesis import example, given, settings
@@ -37,33 +39,35 @@ def test_lua_windows_match_python(redis_url: str, now_ms: int, window_s: int) ->
     limit = Limit("w", "requests", 1, window_s)
 
     async def body() -> float:
-        client = Redis.from_url(redis_url)
-        try:
+        async with _redis(redis_url) as client:
             [state] = await RedisQuotaStore(client, test_clock=lambda: now).usage("lua", [limit])
             return state.reset_s
-        finally:
-            await client.aclose()
 
     expected_ms = window_at(window_s, now).end * 1000 - now_ms
     assert round(asyncio.run(body()) * 1000) == expected_ms
 
 
+@asynccontextmanager
+async def _redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
 def test_server_time_is_the_clock_by_default(redis_url: str, subject: str) -> None:
     async def body() -> None:
-        client = Redis.from_url(redis_url)
-        try:
+        async with _redis(redis_url) as client:
             [state] = await RedisQuotaStore(client).usage(subject, [TPM])
             assert state.reset_s == pytest.approx(60 - time.time() % 60, abs=0.5)
-        finally:
-            await client.aclose()
 
     asyncio.run(body())
 
 
 def test_keys_share_the_subject_hash_tag_and_expire(redis_url: str, subject: str) -> None:
     async def body() -> None:
-        client = Redis.from_url(redis_url)
-        try:
+        async with _redis(redis_url) as client:
             store = RedisQuotaStore(client, test_clock=FakeClock(T0))
             await store.reserve(subject, [TPM, BUDGET], {TPM.name: 5, BUDGET.name: 5}, "r1")
             keys = sorted([k.decode() async for k in client.scan_iter(match=f"*{subject}*")])
@@ -74,8 +78,6 @@ def test_keys_share_the_subject_hash_tag_and_expire(redis_url: str, subject: str
             assert ttls["60"] == 50 + EXPIRY_MARGIN_S
             assert ttls["0"] == month_left + EXPIRY_MARGIN_S
             assert ttls["r"] == month_left + EXPIRY_MARGIN_S
-        finally:
-            await client.aclose()
 
     asyncio.run(body())
 
@@ -84,8 +86,7 @@ def test_buckets_never_go_negative(redis_url: str, subject: str) -> None:
     """A counter lowered behind the store's back (eviction, an operator) is clamped at 0."""
 
     async def body() -> None:
-        client = Redis.from_url(redis_url)
-        try:
+        async with _redis(redis_url) as client:
             store = RedisQuotaStore(client, test_clock=FakeClock(T0))
             await store.reserve(subject, [TPM], {TPM.name: 100}, "r1")
             [key] = [k async for k in client.scan_iter(match=f"*{subject}}}:b:*")]
@@ -93,8 +94,6 @@ def test_buckets_never_go_negative(redis_url: str, subject: str) -> None:
             assert await store.settle(subject, "r1", {TPM.name: 0})
             assert await client.get(key) == b"0"
             assert await client.ttl(key) > 0
-        finally:
-            await client.aclose()
 
     asyncio.run(body())
 
@@ -103,16 +102,13 @@ def test_settle_never_recreates_a_vanished_bucket(redis_url: str, subject: str) 
     """A bucket gone from Redis (expired, evicted) stays gone: a new key would have no TTL."""
 
     async def body() -> None:
-        client = Redis.from_url(redis_url)
-        try:
+        async with _redis(redis_url) as client:
             store = RedisQuotaStore(client, test_clock=FakeClock(T0))
             await store.reserve(subject, [TPM], {TPM.name: 100}, "r1")
             [key] = [k async for k in client.scan_iter(match=f"*{subject}}}:b:*")]
             await client.delete(key)
             assert await store.settle(subject, "r1", {TPM.name: 300})
             assert not await client.exists(key)
-        finally:
-            await client.aclose()
 
     asyncio.run(body())
 
@@ -122,24 +118,20 @@ def test_large_money_amounts_stay_exact(redis_url: str, subject: str) -> None:
     big = Limit("budget", "usd", 9_000_000_000, 0)
 
     async def body() -> None:
-        client = Redis.from_url(redis_url)
-        try:
+        async with _redis(redis_url) as client:
             store = RedisQuotaStore(client, test_clock=FakeClock(T0))
             await store.reserve(subject, [big], {big.name: 123_456_789_012_345}, "r1")
             await store.settle(subject, "r1", {big.name: 8_999_999_999_999_999})
             [state] = await store.usage(subject, [big])
             assert state.used == 8_999_999_999_999_999
             assert state.remaining == 1
-        finally:
-            await client.aclose()
 
     asyncio.run(body())
 
 
 def test_scripts_run_by_sha_and_survive_a_script_flush(redis_url: str, subject: str) -> None:
     async def body() -> None:
-        client = Redis.from_url(redis_url)
-        try:
+        async with _redis(redis_url) as client:
             store = RedisQuotaStore(client, test_clock=FakeClock(T0))
             await store.reserve(subject, [TPM], {TPM.name: 1}, "r1")
             await client.script_flush()  # e.g. a failover to a replica without the scripts
@@ -147,8 +139,6 @@ def test_scripts_run_by_sha_and_survive_a_script_flush(redis_url: str, subject: 
             stats = await client.info("commandstats")
             assert stats["cmdstat_evalsha"]["calls"] >= 2
             assert "cmdstat_eval" not in stats
-        finally:
-            await client.aclose()
 
     asyncio.run(body())
 
