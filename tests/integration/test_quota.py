@@ -7,6 +7,8 @@ limits are small enough to hit; windows are an hour long so a test never straddl
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import subprocess
 import sys
 import time
@@ -38,7 +40,13 @@ TIERS = {
         {"name": "budget_per_month", "unit": "usd", "limit": 1000, "window_s": 0},
     ],
 }
-TENANTS = {"q-burst": "q-small", "q-shared": "q-tokens", "q-settle": "q-wide"}
+# Tenant → (tier, the shipped tenant it copies): eu-bank masks, acme-ru pseudonymizes.
+TENANTS = {
+    "q-burst": ("q-small", "eu-bank"),
+    "q-shared": ("q-tokens", "eu-bank"),
+    "q-settle": ("q-wide", "eu-bank"),
+    "q-session": ("q-wide", "acme-ru"),
+}
 GATEWAYS = 3
 
 
@@ -80,7 +88,8 @@ def cluster(
             for name, limits in TIERS.items()
         },
         tenants={
-            name: {"base": "eu-bank", "name": name, "tier": tier} for name, tier in TENANTS.items()
+            name: {"base": base, "name": name, "tier": tier}
+            for name, (tier, base) in TENANTS.items()
         },
     )
     keys_file = root / "keys.json"
@@ -96,6 +105,7 @@ def cluster(
             "KORDON_REDIS_URL": redis_url,
             "KORDON_OPA_TIMEOUT_S": "10",
             "KORDON_REDIS_TIMEOUT_S": "10",
+            "KORDON_VAULT_KEY": base64.b64encode(os.urandom(32)).decode(),
         }
         urls = [
             stack_.enter_context(running_gateway(opa_url, keys_file, env, root / f"gw{i}.log"))
@@ -265,3 +275,22 @@ def test_kordon_usage_reports_spend_and_remaining(cluster: Cluster) -> None:
     for name in ("requests_per_hour", "tokens_per_hour", "budget_per_month"):
         assert name in done.stdout
     assert cluster.keys["q-settle"] not in done.stdout + done.stderr
+
+
+def test_a_session_keeps_its_placeholders_across_gateway_processes(
+    cluster: Cluster, upstreams: dict[str, RecordingUpstream]
+) -> None:
+    """The session vault lives in Redis (encrypted): another replica continues the numbering."""
+
+    def send(gateway: int, text: str) -> str:
+        cluster.client("q-session", gateway).chat.completions.create(
+            model="auto",
+            messages=[{"role": "user", "content": text}],
+            extra_headers={"x-kordon-session": "shared-session"},
+        )
+        sent = [body for u in upstreams.values() for body in u.received][-1]["messages"]
+        assert isinstance(sent, list)
+        return str(sent[-1]["content"])
+
+    assert send(0, "Mail anna@example.ru") == "Mail [EMAIL_1]"
+    assert send(1, "Mail bert@example.ru and anna@example.ru") == "Mail [EMAIL_2] and [EMAIL_1]"
