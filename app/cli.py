@@ -26,6 +26,7 @@ from app.keys import KeyStore
 from app.main import create_app
 from app.policy.bundle import build_bundle
 from app.policy.sidecar import OpaSidecar
+from app.providers.catalog import Catalog
 from app.providers.demo import DEMO_LABEL, create_demo_app
 
 __all__ = ["main"]
@@ -52,11 +53,9 @@ async def _configured_providers(opa_url: str) -> list[str]:
     parts = urlsplit(opa_url)
     async with AsyncOpaClient(host=parts.hostname or "127.0.0.1", port=parts.port or 8181) as c:
         providers = (await c.get_data("providers")).get("result", {})
-    return [
-        pid
-        for pid, spec in providers.items()
-        if os.environ.get(str(spec.get("endpoint", {}).get("base_url_env", "")))
-    ]
+    # The catalog resolves endpoints exactly as the gateway will; without a fallback URL,
+    # only providers whose variables are set get one.
+    return list(Catalog.from_bundle_data("", providers, os.environ).endpoints)
 
 
 class _Server(uvicorn.Server):
