@@ -219,6 +219,13 @@ BURST = 32
 ROUNDS.update(burst_aiohttp=300, burst_httpx=300)
 
 
+def _burst(one: Callable[[], Awaitable[int]]) -> Callable[[], Awaitable[list[int]]]:
+    async def burst() -> list[int]:
+        return await asyncio.gather(*(one() for _ in range(BURST)))
+
+    return burst
+
+
 @pytest.mark.benchmark(group="opa-burst-32")
 def test_burst_aiohttp(
     benchmark: BenchmarkFixture,
@@ -235,10 +242,7 @@ def test_burst_aiohttp(
             await response.read()
             return response.status
 
-    async def burst() -> list[int]:
-        return await asyncio.gather(*(one() for _ in range(BURST)))
-
-    assert set(_measure("burst_aiohttp", benchmark, loop, burst)) == {200}
+    assert set(_measure("burst_aiohttp", benchmark, loop, _burst(one))) == {200}
 
 
 @pytest.mark.benchmark(group="opa-burst-32")
@@ -257,10 +261,7 @@ def test_burst_httpx(
         response = await client.post(url, content=body)
         return response.status_code
 
-    async def burst() -> list[int]:
-        return await asyncio.gather(*(one() for _ in range(BURST)))
-
     try:
-        assert set(_measure("burst_httpx", benchmark, loop, burst)) == {200}
+        assert set(_measure("burst_httpx", benchmark, loop, _burst(one))) == {200}
     finally:
         loop.run_until_complete(client.aclose())
