@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from app.policy.opa_binary import find_opa
 from app.policy.sidecar import OPA_ENV
 
 __all__ = ["REPO", "free_port", "opa_binary", "running_gateway", "running_opa", "wait_http"]
@@ -29,19 +29,8 @@ def free_port() -> int:
 
 
 def opa_binary() -> str:
-    """The pinned OPA. Missing OPA is a failure, never a skip."""
-    binary = os.environ.get("KORDON_OPA_BINARY") or shutil.which("opa")
-    if not binary:
-        done = subprocess.run(
-            ["bash", str(REPO / "scripts" / "install-opa.sh"), "--check"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        binary = done.stdout.strip()
-    if not binary or not Path(binary).exists():
-        raise RuntimeError("OPA is required: run scripts/install-opa.sh or set KORDON_OPA_BINARY")
-    return binary
+    """The pinned OPA, found as `kordon serve` finds it. Missing OPA is a failure, never a skip."""
+    return find_opa()
 
 
 def wait_http(
