@@ -34,6 +34,6 @@ def test_missing_opa_names_the_command_that_fixes_it(
 ) -> None:
     monkeypatch.delenv("KORDON_OPA_BINARY", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(opa_binary, "_INSTALLER", tmp_path / "absent.sh")
+    monkeypatch.setattr(opa_binary, "_INSTALLER", tmp_path / "scripts" / "install-opa.sh")
     with pytest.raises(OpaNotFound, match=r"install-opa\.sh"):
         find_opa()
