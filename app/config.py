@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     opa_timeout_s: float = Field(default=0.25, gt=0)
     keys_file: Path = Path("var/keys.json")
     max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    # Longest a request's personal-data scan may take (it runs on the event loop); past it
+    # the request is refused (413). A 1 KB message takes ~0.2 ms, a 4 MiB body under a second.
+    scan_budget_ms: float = Field(default=1000.0, gt=0)
     upstream_connect_timeout_s: float = Field(default=2.0, gt=0)
     # Until the upstream's response headers arrive; a route that misses it is failed over.
     upstream_first_byte_timeout_s: float = Field(default=60.0, gt=0)
@@ -36,3 +39,35 @@ class Settings(BaseSettings):
     # it (or without Redis) each process keeps its sessions in memory.
     vault_key: SecretStr | None = None
     session_ttl_s: float = Field(default=1800, gt=0)
+    # Audit trail (docs/audit.md): PostgreSQL when audit_dsn is set, else segment files in
+    # audit_dir; segments sealed with the Ed25519 key in the file audit_signing_key.
+    audit_enabled: bool = True
+    audit_dir: Path = Path("var/audit")
+    audit_dsn: SecretStr | None = None
+    audit_signing_key: Path | None = None
+    audit_queue_size: int = Field(default=10_000, gt=0)
+    audit_segment_records: int = Field(default=10_000, gt=0)
+    audit_segment_seconds: float = Field(default=60.0, gt=0)
+    # fsync each written batch (group commit); off leaves flushing to the OS.
+    audit_fsync: bool = True
+    # Policy source for `kordon serve` (README, "Bundle sources"): the repository's rego/ + data/
+    # by default, else a local bundle (directory or .tar.gz) or a bundle service OPA polls.
+    bundle: Path | None = None
+    bundle_url: str | None = None
+    # A file holding the bundle service's bearer token; OPA reads it itself (never argv).
+    bundle_token_file: Path | None = None
+    bundle_polling_min_delay_s: int = Field(default=5, ge=1)
+    bundle_polling_max_delay_s: int = Field(default=10, ge=1)
+    # Set only for a bundle service that supports OPA's long polling.
+    bundle_long_polling_timeout_s: int | None = Field(default=None, ge=1)
+    # Public key (PEM) bundles must be signed with; unsigned or tampered bundles are refused.
+    bundle_verification_key: Path | None = None
+    bundle_verification_key_id: str = "kordon"
+    bundle_signing_alg: str = "RS256"
+    bundle_signing_scope: str | None = None
+    # The OPA child is restarted when it exits; this many exits within the window end the
+    # gateway with a non-zero status so the orchestrator can act.
+    opa_max_failures: int = Field(default=5, ge=1)
+    opa_failure_window_s: float = Field(default=60.0, gt=0)
+    # On SIGTERM/SIGINT: how long requests in flight (streams included) may take to finish.
+    drain_timeout_s: float = Field(default=30.0, ge=0)

@@ -3,7 +3,8 @@
     KordonError                    500 api_error
     ├── InvalidRequest             400 invalid_request_error
     │   ├── MalformedJSON          400
-    │   └── BodyTooLarge           413
+    │   ├── BodyTooLarge           413
+    │   └── ScanBudgetExceeded     413 (content too costly to scan within the budget)
     ├── AuthenticationFailed       401 authentication_error
     ├── PolicyDenied               403 permission_error     (the policy's reasons)
     ├── NotFound                   404 invalid_request_error
@@ -11,7 +12,9 @@
     ├── RateLimited                429 rate_limit_error
     ├── UpstreamUnavailable        502 api_error            (every route failed)
     ├── PolicyUnavailable          503 api_error            (fail closed: no decision, no call)
-    └── QuotaUnavailable           503 api_error            (quota store down, policy says deny)
+    ├── QuotaUnavailable           503 api_error            (quota store down, policy says deny)
+    ├── ShuttingDown               503 api_error            (draining: retry on another instance)
+    └── AuditUnavailable           503 api_error            (audit queue full, policy says deny)
 
 Messages never carry secrets, keys or personal data: callers build them from names and counts.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 __all__ = [
+    "AuditUnavailable",
     "AuthenticationFailed",
     "BodyTooLarge",
     "DataBlocked",
@@ -32,6 +36,8 @@ __all__ = [
     "PolicyUnavailable",
     "QuotaUnavailable",
     "RateLimited",
+    "ScanBudgetExceeded",
+    "ShuttingDown",
     "UpstreamUnavailable",
 ]
 
@@ -82,6 +88,14 @@ class BodyTooLarge(InvalidRequest):
     code = "request_too_large"
 
 
+class ScanBudgetExceeded(InvalidRequest):
+    # 413, not 503: the content is what takes too long to examine (the budget is far above
+    # what a normal request needs), so a retry of the same body fails again, and SDKs do not
+    # retry a 413; smaller requests pass.
+    status = 413
+    code = "scan_budget_exceeded"
+
+
 class AuthenticationFailed(KordonError):
     status = 401
     type = "authentication_error"
@@ -128,3 +142,15 @@ class QuotaUnavailable(KordonError):
     status = 503
     type = "api_error"
     code = "quota_unavailable"
+
+
+class ShuttingDown(KordonError):
+    status = 503
+    type = "api_error"
+    code = "shutting_down"
+
+
+class AuditUnavailable(KordonError):
+    status = 503
+    type = "api_error"
+    code = "audit_unavailable"

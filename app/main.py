@@ -12,9 +12,12 @@ from fastapi import FastAPI
 from opa_client import AsyncOpaClient
 
 from app.api import health, openai, usage
+from app.api.drain import Drain
 from app.api.errors import install_error_handlers
 from app.api.hotpath import HotPath
 from app.api.openai import Services
+from app.audit.backend import open_trail
+from app.audit.step import AuditStep
 from app.config import Settings
 from app.errors import PolicyUnavailable
 from app.executor import Executor
@@ -23,6 +26,7 @@ from app.keys import KeyStore
 from app.policy.bundle_data import BundleViews
 from app.policy.classify import PayloadClassifier
 from app.policy.opa import DecisionClient
+from app.policy.supervisor import OpaSupervisor
 from app.protect.step import Protector
 from app.protect.vault import MemoryVault, PseudonymVault, RedisVault
 from app.providers.upstream import UpstreamClient
@@ -36,10 +40,15 @@ __all__ = ["create_app"]
 
 
 def create_app(
-    settings: Settings, keys: KeyStore, *, fallback_base_url: str | None = None
+    settings: Settings,
+    keys: KeyStore,
+    *,
+    fallback_base_url: str | None = None,
+    sidecar: OpaSupervisor | None = None,
 ) -> HotPath:
     """Build the gateway. `fallback_base_url` points unconfigured providers at the demo
-    upstream; only `kordon serve` sets it, and only when no provider is configured."""
+    upstream; only `kordon serve` sets it, and only when no provider is configured.
+    `sidecar` is the OPA child `kordon serve` supervises (its restarts show in /readyz)."""
     decisions = DecisionClient(settings.opa_url, settings.opa_timeout_s)
     upstream = UpstreamClient(
         connect_timeout_s=settings.upstream_connect_timeout_s,
@@ -66,15 +75,20 @@ def create_app(
     )
     protector = Protector(vault, settings.session_ttl_s)
     gateway = Gateway(
-        PayloadClassifier(views),
+        PayloadClassifier(views, settings.scan_budget_ms / 1000),
         decisions,
         Executor(upstream, views, protector, quota),
         quota,
+        AuditStep(trail := open_trail(settings) if settings.audit_enabled else None),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            if trail is not None:
+                # Started first, closed last: the queue drains after the last request ends.
+                await trail.start()
+                stack.push_async_callback(trail.close)
             await decisions.start()
             stack.push_async_callback(decisions.close)
             await upstream.start()
@@ -90,6 +104,8 @@ def create_app(
     app = FastAPI(title="Kordon", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.services = Services(settings, keys, gateway)
     app.state.opa_admin = opa_admin
+    app.state.sidecar = sidecar
+    app.state.drain = drain = Drain()
     install_error_handlers(app)
     app.include_router(openai.router)
     app.include_router(usage.router)
@@ -101,4 +117,5 @@ def create_app(
             ("POST", "/v1/embeddings"): openai.embeddings,
             ("GET", "/v1/models"): openai.models,
         },
+        drain,
     )

@@ -1,9 +1,17 @@
-"""Liveness and readiness. Ready only when OPA has activated its bundle."""
+"""Liveness and readiness. Ready only when OPA has activated its bundle and the gateway is not
+draining; the body names the active policy revision and how often the OPA child restarted."""
 
 from __future__ import annotations
 
+import aiohttp
+import orjson
 from fastapi import APIRouter, Request, Response
 from opa_client import AsyncOpaClient
+from opa_client.errors import ConnectionsError, PolicyNotFoundError
+
+from app.api.drain import Drain
+from app.policy.opa import bundle_revision
+from app.policy.supervisor import OpaSupervisor
 
 __all__ = ["router"]
 
@@ -19,11 +27,27 @@ async def healthz() -> Response:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
-    opa: AsyncOpaClient = request.app.state.opa_admin
-    if await opa.check_health(query={"bundles": True}):
-        return Response(_OK, media_type="application/json")
-    return Response(
-        b'{"status":"not ready","reason":"policy bundle not active"}',
-        status_code=503,
-        media_type="application/json",
-    )
+    state = request.app.state
+    opa: AsyncOpaClient = state.opa_admin
+    drain: Drain = state.drain
+    sidecar: OpaSupervisor | None = state.sidecar
+    body: dict[str, object] = {"status": "ready"}
+    if drain.draining:
+        body |= {"status": "not ready", "reason": "draining"}
+    elif not await opa.check_health(query={"bundles": True}):
+        body |= {"status": "not ready", "reason": "policy bundle not active"}
+    body["policy_revision"] = await _active_revision(opa)
+    if sidecar is not None:
+        body["opa_restarts"] = sidecar.restarts
+    status = 200 if body["status"] == "ready" else 503
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+async def _active_revision(opa: AsyncOpaClient) -> str | None:
+    """The revision OPA has activated, from `data.system.bundles`; None when it has none."""
+    try:
+        bundles = (await opa.get_data("system/bundles")).get("result")
+    except (ConnectionsError, PolicyNotFoundError, aiohttp.ClientError, TimeoutError):
+        return None
+    revision = bundle_revision(bundles)
+    return None if revision == "unknown" else revision

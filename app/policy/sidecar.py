@@ -1,86 +1,133 @@
-"""Supervise a real `opa run --server` as a child process for the embedded default."""
+"""One real `opa run --server` child process: spawn, watch its stderr, stop.
+
+The child never outlives the gateway: on Linux it asks the kernel for SIGKILL when its parent
+dies (`PR_SET_PDEATHSIG`), which also covers a SIGKILLed gateway that runs no cleanup. It runs
+in a session of its own, so a Ctrl-C on the terminal reaches only the gateway, which drains its
+requests first and stops OPA last (`app/cli/serve.py`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import logging
 import os
-from pathlib import Path
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Sequence
 
 from opa_client import AsyncOpaClient
 from opa_client.errors import ConnectionsError
 
-__all__ = ["OPA_ENV", "OpaSidecar", "SidecarFailed", "wait_for_bundle"]
+__all__ = ["OPA_ENV", "OpaProcess", "SidecarFailed", "wait_for_opa"]
 
+log = logging.getLogger("kordon.opa")
 
 # OPA allocates on every evaluation; collecting at 400 % heap growth instead of Go's 100 %
 # served 15-20 % more decisions per core here (README, "Performance") for ~20 MB more memory.
 # An operator's own environment wins.
 OPA_ENV = {"GOGC": "400"}
 
+_STDERR_LINES = 20
+_PR_SET_PDEATHSIG = 1
+
 
 class SidecarFailed(RuntimeError):
     pass
 
 
-async def wait_for_bundle(host: str, port: int, timeout_s: float) -> None:
-    """Wait until OPA reports its bundles activated (`/health?bundles`)."""
+async def wait_for_opa(host: str, port: int, timeout_s: float, *, bundles: bool) -> None:
+    """Wait until OPA answers `/health` (with `bundles`: until its bundles are activated)."""
     async with AsyncOpaClient(host=host, port=port, retries=0, timeout=1.0) as client:
         try:
-            await client.wait_for_ready(timeout=timeout_s, interval=0.05, query={"bundles": True})
+            await client.wait_for_ready(
+                timeout=timeout_s, interval=0.05, query={"bundles": True} if bundles else None
+            )
         except ConnectionsError as exc:
-            raise SidecarFailed(f"OPA at {host}:{port} did not activate its bundle") from exc
+            raise SidecarFailed(f"OPA at {host}:{port} did not become ready") from exc
 
 
-class OpaSidecar:
-    """OPA bound to loopback, telemetry and version checks off, loaded with one bundle."""
+def _die_with_parent() -> Callable[[], None] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    # Loaded before the fork: the function below runs in the child, where little is safe.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
 
-    def __init__(self, binary: str, bundle: Path, port: int, host: str = "127.0.0.1") -> None:
+    def set_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the gateway died before the request took effect
+            os._exit(1)
+
+    return set_death_signal
+
+
+class OpaProcess:
+    """OPA bound to loopback, telemetry and version checks off; `source_args` say what it
+    loads (see `sources.py`). Can be spawned again after it exits."""
+
+    def __init__(
+        self, binary: str, source_args: Sequence[str], port: int, host: str = "127.0.0.1"
+    ) -> None:
         self.host = host
         self.port = port
-        self._command = [
-            binary,
-            "run",
-            "--server",
-            "--addr",
-            f"{host}:{port}",
-            "--skip-version-check",
-            "--log-level",
-            "error",
-            "--bundle",
-            str(bundle),
-        ]
+        self.command = [
+            binary, "run", "--server", "--addr", f"{host}:{port}", "--skip-version-check",
+            "--log-level", "error", *source_args,
+        ]  # fmt: skip
         self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        # OPA's last stderr lines, logged with its exit status.
+        self.stderr_tail: deque[str] = deque(maxlen=_STDERR_LINES)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    async def start(self, timeout_s: float = 20.0) -> None:
-        env = {**OPA_ENV, **os.environ}
-        self._process = await asyncio.create_subprocess_exec(
-            *self._command, stdin=asyncio.subprocess.DEVNULL, env=env
-        )
-        ready = asyncio.create_task(wait_for_bundle(self.host, self.port, timeout_s))
-        exited = asyncio.create_task(self._process.wait())
-        done, _ = await asyncio.wait({ready, exited}, return_when=asyncio.FIRST_COMPLETED)
-        if exited in done:
-            ready.cancel()
-            raise SidecarFailed(f"OPA exited with status {exited.result()} before it was ready")
-        exited.cancel()
-        try:
-            ready.result()
-        except SidecarFailed:
-            await self.stop()
-            raise
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
-    async def stop(self) -> None:
+    async def spawn(self) -> None:
+        self.stderr_tail.clear()
+        self._process = await asyncio.create_subprocess_exec(
+            *self.command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            env={**OPA_ENV, **os.environ},
+            start_new_session=True,
+            preexec_fn=_die_with_parent(),
+        )
+        self._reader = asyncio.create_task(self._read_stderr(self._process))
+
+    async def _read_stderr(self, process: asyncio.subprocess.Process) -> None:
+        if process.stderr is None:
+            return
+        async for raw in process.stderr:
+            line = raw.decode(errors="replace").rstrip()[:1000]
+            self.stderr_tail.append(line)
+            log.warning("opa: %s", line)
+
+    async def wait(self) -> int:
+        """Wait for the child to exit; its status (negative: killed by that signal)."""
+        if self._process is None:
+            raise SidecarFailed("OPA was not started")
+        status = await self._process.wait()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        return status
+
+    async def stop(self, timeout_s: float = 5.0) -> None:
         process, self._process = self._process, None
         if process is None or process.returncode is not None:
             return
         process.terminate()
         try:
-            await asyncio.wait_for(process.wait(), timeout=5)
+            await asyncio.wait_for(process.wait(), timeout=timeout_s)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()

@@ -94,6 +94,8 @@ def running_gateway(
     """`kordon serve --no-sidecar` under uvicorn on a free port; yields its base URL."""
     port = free_port()
     environment = {**os.environ, **env, "KORDON_KEYS_FILE": str(keys_file)}
+    # Each gateway its own audit trail (one writer per trail), beside its log, unless given.
+    environment.setdefault("KORDON_AUDIT_DIR", str(log_file.with_suffix(".audit")))
     with log_file.open("ab") as log:
         process = subprocess.Popen(
             [

@@ -1,0 +1,122 @@
+"""Signed policy bundles built with the real `opa build --signing-key`, and tampered copies.
+
+The policy is the repository's own, with every quota limit raised so load tests are never
+refused for quota; each build carries the revision it is given.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.support.processes import REPO, opa_binary
+
+__all__ = ["BundleFactory", "drop_signatures", "edit_data", "edit_rego", "publish"]
+
+Tamper = Callable[[dict[str, bytes]], None]
+
+
+def _rsa_key(private: Path, public: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
+class BundleFactory:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for name in ("rego", "data"):
+            shutil.copytree(REPO / name, root / name)
+        tiers = root / "data" / "tiers" / "data.yaml"
+        data = yaml.safe_load(tiers.read_text())
+        for tier in data.values():
+            for limit in tier.get("limits", []):
+                limit["limit"] = 10**8
+        tiers.write_text(yaml.safe_dump(data))
+        self.key, self.public_key = root / "signing.pem", root / "verification.pem"
+        self.other_key, other_public = root / "other.pem", root / "other.pub.pem"
+        _rsa_key(self.key, self.public_key)
+        _rsa_key(self.other_key, other_public)
+
+    def build(
+        self, revision: str, *, key: Path | None = None, tamper: Tamper | None = None
+    ) -> Path:
+        """A bundle signed with `key` (default: the key tests verify with), then tampered."""
+        out = self.root / f"{revision}-{tamper.__name__ if tamper else 'signed'}.tar.gz"
+        # As `kordon policy build` lays the bundle out (data.json at the root), then signed in
+        # bundle mode, which needs one bundle root.
+        plain = self.root / "plain.tar.gz"
+        opa = opa_binary()
+        build = [opa, "build", "-o", str(plain), "--ignore", "schemas", "rego", "data"]
+        subprocess.run(build, cwd=self.root, check=True, timeout=60)
+        tree = self.root / "tree"
+        shutil.rmtree(tree, ignore_errors=True)
+        with tarfile.open(plain, "r:gz") as tar:
+            tar.extractall(tree, filter="data")
+        command = [
+            opa, "build", "-b", ".", "-o", str(out), "--revision", revision,
+            "--signing-key", str(key or self.key), "--signing-alg", "RS256",
+        ]  # fmt: skip
+        subprocess.run(command, cwd=tree, check=True, timeout=60)
+        if tamper is not None:
+            _rewrite(out, tamper)
+        return out
+
+
+def _rewrite(path: Path, tamper: Tamper) -> None:
+    with tarfile.open(path, "r:gz") as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
+    tamper(members)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    path.write_bytes(buffer.getvalue())
+
+
+def edit_data(members: dict[str, bytes]) -> None:
+    """Give every tenant the most permissive tier: the kind of edit a signature must catch."""
+    name = next(n for n in members if n.endswith("data.json"))
+    data = json.loads(members[name])
+    for tenant in data["tenants"].values():
+        tenant["tier"] = "enterprise"
+    data["tenants"]["intruder"] = dict(next(iter(data["tenants"].values())))
+    members[name] = json.dumps(data).encode()
+
+
+def edit_rego(members: dict[str, bytes]) -> None:
+    name = next(n for n in members if n.endswith(".rego"))
+    members[name] += b"\n# an edit after signing\n"
+
+
+def drop_signatures(members: dict[str, bytes]) -> None:
+    for name in [n for n in members if n.endswith(".signatures.json")]:
+        del members[name]
+
+
+def publish(bundle: Path, directory: Path, name: str = "kordon") -> None:
+    """Replace the live bundle atomically, as `kordon policy push --to <dir>` does."""
+    staged = directory / f".{name}.staged"
+    shutil.copyfile(bundle, staged)
+    staged.replace(directory / f"{name}.tar.gz")
