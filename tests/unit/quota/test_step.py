@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.errors import QuotaUnavailable, RateLimited
+from app.errors import PolicyUnavailable, QuotaUnavailable, RateLimited
 from app.providers.catalog import Catalog, ModelFacts
 from app.quota.amounts import Price
 from app.quota.errors import QuotaStoreUnavailable
@@ -79,3 +79,18 @@ def test_a_request_larger_than_the_limit_is_refused_without_retry_after() -> Non
     assert caught.value.code == "request_exceeds_limit"
     assert "retry-after" not in caught.value.headers
     assert caught.value.headers["x-ratelimit-limit-tokens"] == "100"
+
+
+def test_a_limit_the_stores_cannot_count_is_refused_as_an_off_contract_decision() -> None:
+    store = MemoryQuotaStore()
+    step = QuotaStep(Limiter(store), store)
+    huge = Quota.model_validate(
+        {
+            "subject": "tenant:t",
+            "limits": [{"name": "usd", "unit": "usd", "limit": 10**12, "window_s": 0}],
+        }
+    )
+    with pytest.raises(PolicyUnavailable) as caught:
+        asyncio.run(step.reserve(huge, ROUTES, CATALOG, 10, 10, "r"))
+    assert caught.value.code == "policy_invalid"
+    assert caught.value.status == 503
