@@ -1,8 +1,10 @@
 """Which detectors scan a tenant's requests, as the bundle says.
 
 `data.detection.categories` is scanned for every request; a tenant's
-`detection.categories` adds to it (`person_name` switches the NER layer on) and its
-`detection.patterns` add its own identifiers. `data.detection.lexicon` extends the built-in
+`detection.categories` adds to it and its `detection.patterns` add its own identifiers.
+Person names are found by rules (`RuleNameDetector`, part of every scanner); a tenant's
+`detection.name_model: ner` adds natasha's NER as a second opinion (and `person_name` to its
+categories), loaded when its plan is built. `data.detection.lexicon` extends the built-in
 special-category lexicons. The scanned categories go into the input document, and the policy
 refuses a request that was not scanned for what it requires, so a stale plan fails closed.
 """
@@ -15,12 +17,20 @@ from typing import Any
 
 from app.errors import PolicyUnavailable
 from app.protect.detectors.base import DetectorUnavailableError
-from app.protect.detectors.names import with_names
+from app.protect.detectors.names import NatashaNameDetector
 from app.protect.scan import Scanner, default_scanner
 
 __all__ = ["DetectionPlans"]
 
 NAMES = "person_name"
+NER = "ner"
+
+
+def _with_ner(scanner: Scanner) -> Scanner:
+    """``scanner`` plus the NER name detector, its model loaded now (a missing one fails here)."""
+    detector = NatashaNameDetector()
+    detector.load()
+    return Scanner((*scanner.detectors, detector), only=scanner.categories)
 
 
 class DetectionPlans:
@@ -33,7 +43,7 @@ class DetectionPlans:
         self._scanners: dict[str, Scanner] = {}
 
     def prepare(self) -> None:
-        """Build every tenant's scanner now (loading the NER model if one needs it), so no
+        """Build every tenant's scanner now (loading the NER model if one asks for it), so no
         request pays for it; a plan that cannot be built fails its tenant's requests later."""
         for tenant in self._tenants:
             with contextlib.suppress(PolicyUnavailable):
@@ -49,10 +59,14 @@ class DetectionPlans:
         spec = (self._tenants.get(tenant) or {}).get("detection") or {}
         patterns = list(spec.get("patterns") or ())
         wanted = {*self._base, *spec.get("categories", ()), *(p["category"] for p in patterns)}
+        ner = spec.get("name_model") == NER
+        if ner:
+            wanted.add(NAMES)
         try:
-            scanner = default_scanner(patterns, self._lexicon)
-            if NAMES in wanted:
-                scanner = with_names(scanner, load=True)
+            jurisdiction = (self._tenants.get(tenant) or {}).get("jurisdiction")
+            scanner = default_scanner(patterns, self._lexicon, jurisdiction)
+            if ner:
+                scanner = _with_ner(scanner)
             return scanner.for_categories(wanted)
         except (ValueError, DetectorUnavailableError) as exc:
             # The bundle asks for a detection this gateway cannot do: refuse, never skip it.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from app.keys import Principal
-from app.policy.classify import ScanResult
+from app.protect.scan import ScanResult
 from app.schemas.contract import CONTRACT_VERSION, InputDocument
 
 __all__ = ["Endpoint", "build_input"]

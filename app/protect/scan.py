@@ -13,23 +13,31 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
-from app.protect.detectors import (
-    SPECIAL_CATEGORIES,
-    CardDetector,
-    Detector,
-    EmailDetector,
-    IbanDetector,
-    IpDetector,
-    LexiconDetector,
-    PatternDetector,
-    PhoneDetector,
-    RussianIdDetector,
-    phone_region,
-)
+from app.protect.budget import ScanDeadline
+
+# Concrete detector modules, never the package: detectors/__init__ only re-exports them, so
+# the imports run one way (scan -> detectors.<family> -> detectors.base).
+from app.protect.detectors.base import Detector
+from app.protect.detectors.email import EmailDetector
+from app.protect.detectors.lexicon import SPECIAL_CATEGORIES, LexiconDetector
+from app.protect.detectors.name_rules import RuleNameDetector
+from app.protect.detectors.network import IpDetector
+from app.protect.detectors.patterns import PatternDetector
+from app.protect.detectors.payment import CardDetector, IbanDetector
+from app.protect.detectors.phone import PhoneDetector, national_regions, phone_region
+from app.protect.detectors.ru_ids import RussianIdDetector
 from app.protect.findings import Finding
 from app.protect.texts import iter_texts
 
-__all__ = ["DataProfile", "Scanner", "default_scanner", "jurisdiction", "profile_of"]
+__all__ = [
+    "NO_PAYLOAD",
+    "DataProfile",
+    "ScanResult",
+    "Scanner",
+    "default_scanner",
+    "jurisdiction",
+    "profile_of",
+]
 
 # Most specific first. Categories not listed (tenant patterns) rank after the built-in
 # identifiers and before the lexicon, whose words never overlap a number anyway.
@@ -62,6 +70,22 @@ class DataProfile:
     categories: dict[str, int]
     sensitivity: str
     subjects: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """One request's scan: the findings stay in the process (protect needs their spans), the
+    profile goes into the policy input."""
+
+    # One tuple of findings per text, in the order `iter_texts` yields the texts.
+    findings: tuple[tuple[Finding, ...], ...]
+    profile: DataProfile
+    # The categories the texts were scanned for (the policy checks it asked for them all).
+    scanned: tuple[str, ...]
+
+
+# A request without a payload (GET /v1/models) carries no data: public.
+NO_PAYLOAD = ScanResult((), DataProfile({}, "public", ()), ())
 
 
 def jurisdiction(country: str) -> str:
@@ -98,6 +122,17 @@ def _resolve(cluster: list[Finding]) -> list[Finding]:
     return chosen
 
 
+def _find_within(detectors: Iterable[Detector], text: str, deadline: ScanDeadline) -> list[Finding]:
+    found: list[Finding] = []
+    with deadline.active():  # costly detectors also check it per candidate
+        for detector in detectors:
+            deadline.check()
+            for finding in detector.find(text):
+                found.append(finding)
+                deadline.check()
+    return found
+
+
 class Scanner:
     """Runs a fixed tuple of detectors; optionally reports only some categories."""
 
@@ -125,11 +160,16 @@ class Scanner:
             self._subsets[wanted] = subset
         return subset
 
-    def scan(self, text: str) -> list[Finding]:
-        """All findings in ``text``, sorted by start, with overlaps resolved."""
+    def scan(self, text: str, deadline: ScanDeadline | None = None) -> list[Finding]:
+        """All findings in ``text``, sorted by start, with overlaps resolved; with a
+        ``deadline``, raise ScanBudgetExceeded once it passes (checked between detectors and
+        findings), so no text holds the worker past the budget by more than one pass."""
         if not text:
             return []
-        found = [f for detector in self.detectors for f in detector.find(text)]
+        if deadline is None:
+            found = [f for detector in self.detectors for f in detector.find(text)]
+        else:
+            found = _find_within(self.detectors, text, deadline)
         if self._filter:
             found = [f for f in found if f.category in self.categories]
         found.sort(key=lambda finding: (finding.start, finding.end))
@@ -174,16 +214,19 @@ def profile_of(texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> D
 def default_scanner(
     patterns: Iterable[Mapping[str, str]] = (),
     lexicon: Mapping[str, Iterable[str]] | None = None,
+    jurisdiction: str | None = None,
 ) -> Scanner:
-    """Every built-in detector except person names, plus tenant ``patterns`` and ``lexicon``."""
+    """Every built-in detector (person names by rules, not the NER model), plus tenant
+    ``patterns`` and ``lexicon``; the tenant's ``jurisdiction`` adds its national phone formats."""
     detectors: list[Detector] = [
         EmailDetector(),
-        PhoneDetector(),
+        PhoneDetector(national_regions(jurisdiction)),
         RussianIdDetector(),
         CardDetector(),
         IbanDetector(),
         IpDetector(),
         LexiconDetector(extra=lexicon),
+        RuleNameDetector(),
     ]
     tenant = PatternDetector(patterns)
     if tenant.categories:

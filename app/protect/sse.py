@@ -1,6 +1,6 @@
 """Restore placeholders inside an OpenAI SSE stream, event by event.
 
-Events (split by `app.providers.sse.SseSplitter`) pass through byte for byte unless a delta
+Events (split by `app.sse.SseSplitter`) pass through byte for byte unless a delta
 carries text; those are re-encoded with the restored text. A placeholder split across events
 is held back by one StreamRestorer per choice (and per tool call), and released when it
 completes or the choice finishes.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import orjson
 
 from app.protect.restore import StreamRestorer
-from app.providers.sse import event_data
+from app.sse import event_data
 
 __all__ = ["SseRestorer"]
 

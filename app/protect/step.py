@@ -16,11 +16,11 @@ import orjson
 from redis.exceptions import RedisError
 
 from app.errors import DataBlocked
-from app.policy.classify import ScanResult
 from app.protect.findings import Finding
 from app.protect.mask import mask
 from app.protect.pseudonymize import Pseudonymizer
 from app.protect.restore import restore
+from app.protect.scan import ScanResult
 from app.protect.sse import SseRestorer
 from app.protect.texts import map_texts
 from app.protect.vault import PseudonymVault, SessionScope

@@ -11,9 +11,9 @@ import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from app.errors import PolicyUnavailable, QuotaUnavailable, RateLimited
-from app.providers.catalog import Catalog
 from app.quota.amounts import Price
 from app.quota.errors import PriceMismatch, QuotaExceeded, QuotaStoreUnavailable
 from app.quota.limiter import Limiter, Reservation
@@ -21,9 +21,27 @@ from app.quota.limits import MICRO, Limit
 from app.quota.store import QuotaStore
 from app.schemas.contract import Quota, Route
 
-__all__ = ["Hold", "QuotaStep", "output_bound"]
+__all__ = ["Hold", "ModelFacts", "PriceBook", "QuotaStep", "output_bound"]
 
 log = logging.getLogger("kordon.quota")
+
+
+class ModelFacts(Protocol):
+    """What quotas need to know of one (provider, model)."""
+
+    @property
+    def price(self) -> Price | None: ...
+
+    @property
+    def context_tokens(self) -> int | None: ...
+
+
+class PriceBook(Protocol):
+    """Prices and context windows per (provider, model); the executor passes the catalog of
+    the decision's bundle revision, so quota never reaches into the providers layer."""
+
+    @property
+    def models(self) -> Mapping[tuple[str, str], ModelFacts]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +49,7 @@ class Hold:
     """One request's reservation (None when no limit applies or the store was skipped)."""
 
     reservation: Reservation | None
-    catalog: Catalog
+    catalog: PriceBook
 
     def headers(self) -> dict[str, str]:
         return self.reservation.headers() if self.reservation else {}
@@ -58,7 +76,7 @@ class Hold:
 
 
 def output_bound(
-    quota: Quota, routes: Sequence[Route], catalog: Catalog, prompt_tokens: int
+    quota: Quota, routes: Sequence[Route], catalog: PriceBook, prompt_tokens: int
 ) -> int:
     """Output tokens to reserve when the client set no max_tokens: the policy's default, else
     the largest context window among the routes less the prompt (the true worst case)."""
@@ -74,7 +92,7 @@ def output_bound(
     return max(1, max(windows) - prompt_tokens)
 
 
-def _costliest(routes: Sequence[Route], catalog: Catalog) -> Price | None:
+def _costliest(routes: Sequence[Route], catalog: PriceBook) -> Price | None:
     prices = [
         facts.price
         for route in routes
@@ -86,10 +104,18 @@ def _costliest(routes: Sequence[Route], catalog: Catalog) -> Price | None:
 def _limits(quota: Quota) -> list[Limit]:
     # A scoped limit is its own bucket under the quota's subject, so one request still draws
     # from all of them in one atomic step (one Redis Cluster slot per subject).
-    return [
-        Limit(f"{q.name}@{q.scope}" if q.scope else q.name, q.unit, q.limit, q.window_s)
-        for q in quota.limits
-    ]
+    try:
+        return [
+            Limit(f"{q.name}@{q.scope}" if q.scope else q.name, q.unit, q.limit, q.window_s)
+            for q in quota.limits
+        ]
+    except ValueError as exc:
+        # A limit the stores cannot count (a unit they do not know, beyond 2**53 micro-units)
+        # is an off-contract decision: refuse, as for any other.
+        raise PolicyUnavailable(
+            f"policy decision has an unusable quota limit ({exc}); request refused",
+            code="policy_invalid",
+        ) from exc
 
 
 class QuotaStep:
@@ -120,7 +146,7 @@ class QuotaStep:
         self,
         quota: Quota,
         routes: Sequence[Route],
-        catalog: Catalog,
+        catalog: PriceBook,
         prompt_tokens: int,
         max_output: int,
         request_id: str,

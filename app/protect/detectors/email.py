@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from app.protect.budget import checkpoint
 from app.protect.findings import Finding
 
 __all__ = ["EmailDetector"]
@@ -29,6 +30,7 @@ class EmailDetector:
         """Yield each address with a plausible local part and a dotted, alphabetic-TLD domain."""
         at = text.find("@")
         while at >= 0:
+            checkpoint()  # "@"-dense text is the costly case: the scan budget bounds it
             floor = max(0, at - _LOCAL_MAX)
             local = _LOCAL.search(text, floor, at)
             domain = _DOMAIN.match(text, at + 1)

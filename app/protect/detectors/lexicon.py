@@ -25,6 +25,7 @@ from typing import Any
 import pymorphy3
 import yaml
 
+from app.protect.budget import checkpoint
 from app.protect.findings import Finding
 
 __all__ = ["BUILTIN_LEXICON_DIR", "SPECIAL_CATEGORIES", "LexiconDetector", "load_lexicon"]
@@ -165,6 +166,7 @@ class LexiconDetector:
             word = match.group()
             if word[:_PREFIX] not in prefixes or match.start() < covered:
                 continue
+            checkpoint()  # a lemmatised word is the costly case: the scan budget bounds it
             entries = {entry for lemma in _lemmas(word) for entry in index.get(lemma, ())}
             # Longest phrase first, then by category: the same answer in every process, though
             # a word's lemmas are a set whose order changes with the hash seed.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from app.protect.budget import checkpoint
 from app.protect.detectors.base import nearest_label
 from app.protect.detectors.checksums import inn_is_valid, ogrn_is_valid, snils_is_valid
 from app.protect.findings import Finding
@@ -31,9 +32,16 @@ _CANDIDATE = re.compile(
     (?=\d)(?<![\d-])  # the look-ahead first lets the regex engine skip non-digits quickly
     (?:
         (?P<snils>\d{3}-\d{3}-\d{3}[ -]\d{2}|\d{3}[ ]\d{3}[ ]\d{3}[ ]\d{2})
-      | (?P<passport>                                              # series and number
-            \d{2}[ ]?\d{2}(?:,?[ ]+(?:(?:№|N|No\.?|[Нн]омер|number)[ ]*)?|[ ]*№[ ]*)\d{6}
-          | \d{2}[ ]\d{7}                                              # foreign passport
+      | (?P<passport>
+            \d{2}\s?\d{2}                          # series: 4510, 45 10
+            (?:                                     # then: a space, "№", "номер:", a hyphen
+                ,?\s{1,3}(?:(?i:№|N|No\.?|номер|number)(?:\s(?i:паспорта))?\s{0,2}:?\s{0,2})?
+              | \s{0,2}№\s{0,2}
+              | -
+            )
+            \d{6}                                   # number
+          | \d{6},?\s{1,3}(?i:серия|series)\s{0,2}:?\s{0,2}\d{2}\s?\d{2}  # number, then series
+          | \d{2}[ ]\d{7}                           # foreign passport
         )
       | (?P<bare>\d{10,15})
     )
@@ -86,6 +94,7 @@ class RussianIdDetector:
     def find(self, text: str) -> Iterator[Finding]:
         """Yield each identifier whose shape, check digits and label agree."""
         for match in _CANDIDATE.finditer(text):
+            checkpoint()  # each candidate costs a label search and a check digit
             category = self._classify(text, match)
             if category is not None:
                 yield Finding(category, *match.span())

@@ -57,3 +57,28 @@ def test_prepare_builds_every_plan_and_tolerates_a_broken_one() -> None:
     plans = DetectionPlans(BASE, TENANTS)
     plans.prepare()
     assert plans.scanner_for("contracts") is plans.scanner_for("contracts")
+
+
+def test_a_tenants_jurisdiction_adds_its_national_phone_format() -> None:
+    tenants = {"gulf": {"jurisdiction": "AE"}, "eu": {"jurisdiction": "EU"}, "ru": {}}
+    plans = DetectionPlans(BASE, tenants)
+    text = "звоните 050 123 4567 или 06 12 34 56 78"
+    found = {t: [text[f.start : f.end] for f in plans.scanner_for(t).scan(text)] for t in tenants}
+    # 050 is Groningen's area code too; 06 12… is no UAE number.
+    assert found == {"gulf": ["050 123 4567"], "eu": ["050 123 4567", "06 12 34 56 78"], "ru": []}
+
+
+def test_a_backtracking_pattern_that_arrives_anyway_fails_its_tenant_closed() -> None:
+    # The bundle build refuses it (app.policy.bundle_checks); a bundle built around that check
+    # still never runs it: only this tenant's requests are refused, the others go on.
+    tenants = {
+        **TENANTS,
+        "redos": {"detection": {"patterns": [{"category": "c", "regex": r"(a+)+\1$"}]}},
+    }
+    plans = DetectionPlans(BASE, tenants)
+    plans.prepare()
+    with pytest.raises(PolicyUnavailable) as caught:
+        plans.scanner_for("redos")
+    assert caught.value.code == "detection_unavailable"
+    assert "not a linear-time (RE2) regex" in caught.value.message
+    assert plans.scanner_for("contracts").scan("KD-123456")

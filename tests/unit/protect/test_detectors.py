@@ -36,6 +36,7 @@ from app.protect.detectors.checksums import (
     ogrn_is_valid,
     snils_is_valid,
 )
+from app.protect.detectors.phone import national_regions
 
 
 def _load_identifiers() -> ModuleType:
@@ -168,11 +169,75 @@ def test_email(text: str, expected: list[str]) -> None:
         ("+971 50 123 4567", "+971 50 123 4567", "AE"),
         ("+966 50 123 4567", "+966 50 123 4567", "SA"),
         ("+7 912 345 67 89 2024 года", "+7 912 345 67 89", "RU"),  # trailing year trimmed
+        # International with the spacing people use, and the 00 dialling prefix.
+        (
+            "+33\u00a06\u00a012\u00a034\u00a056\u00a078",
+            "+33\u00a06\u00a012\u00a034\u00a056\u00a078",
+            "FR",
+        ),
+        ("+33\u202f6 12 34 56 78", "+33\u202f6 12 34 56 78", "FR"),
+        ("(+33) 6 12 34 56 78", "(+33) 6 12 34 56 78", "FR"),
+        ("+33.6.12.34.56.78", "+33.6.12.34.56.78", "FR"),
+        ("+44 20 7946\u20130958", "+44 20 7946\u20130958", "GB"),
+        ("+49 30/1234 5678", "+49 30/1234 5678", "DE"),
+        ("+49 151 23456789", "+49 151 23456789", "DE"),
+        ("+966 5 0123 4567", "+966 5 0123 4567", "SA"),
+        ("+7 (701) 123-45-67", "+7 (701) 123-45-67", "KZ"),
+        ("звонить 0044 20 7946 0958", "0044 20 7946 0958", "GB"),
+        ("00 33 6 12 34 56 78", "00 33 6 12 34 56 78", "FR"),
+        ("00 971 50 123 4567", "00 971 50 123 4567", "AE"),
     ],
 )
 def test_phone_found_with_region(text: str, expected: str, region: str) -> None:
     assert _spans(PhoneDetector(), text) == [("phone", expected)]
     assert phone_region(expected) == region
+
+
+def test_phones_in_a_list_are_each_found() -> None:
+    text = "+44 20 7946 0958,+44 20 7946 0959; 0033 6 12 34 56 78"
+    assert [value for _, value in _spans(PhoneDetector(), text)] == [
+        "+44 20 7946 0958",
+        "+44 20 7946 0959",
+        "0033 6 12 34 56 78",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "text"),
+    [
+        ("EU", "06 12 34 56 78"),
+        ("EU", "06.12.34.56.78"),
+        ("EU", "030 12345678"),
+        ("EU", "(030) 1234567"),
+        ("EU", "0151 2345 6789"),
+        ("EU", "06 1234 5678"),  # Rome
+        ("AE", "050 123 4567"),
+        ("AE", "04-234-5678"),
+        ("SA", "055 123 4567"),
+        ("GB", "020 7946 0958"),
+    ],
+)
+def test_national_numbers_of_the_tenants_jurisdiction(jurisdiction: str, text: str) -> None:
+    assert _spans(PhoneDetector(national_regions(jurisdiction)), text) == [("phone", text)]
+    assert _spans(PhoneDetector(), text) == []  # another tenant's national format is not read
+    assert phone_region(text) is None  # shared shapes: the tenant's jurisdiction is presumed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "дата 01.02.2024",
+        "от 06.12.2023 г.",
+        "версия 0.12.3",
+        "v 03.11.2",
+        "сумма 0,50 EUR",
+        "артикул 0123",
+        "Заказ 0012345678901",  # ungrouped 00: a zero-padded number as often as a phone
+        "время 09:30-10:45",
+    ],
+)
+def test_national_lookalikes_are_not_phones(text: str) -> None:
+    assert _spans(PhoneDetector(national_regions("EU")), text) == []
 
 
 @pytest.mark.parametrize(
@@ -188,6 +253,9 @@ def test_phone_found_with_region(text: str, expected: str, region: str) -> None:
         "+15% за квартал",
         "CNPJ 16.727.230.0001-98",
         "+" + "1" * 40,
+        "Итого: +43 186 301 ₽ за квартал",  # a valid Austrian number, written as an amount
+        "рост +43 186 301 руб.",
+        "+971 50 123 4567 AED",
     ],
 )
 def test_phone_lookalikes_are_not_phones(text: str) -> None:
@@ -219,6 +287,17 @@ def test_phone_lookalikes_are_not_phones(text: str) -> None:
         ("СНИЛС 11223344595", [("snils", "11223344595")]),
         ("ОГРН 1027700132195", [("ogrn", "1027700132195")]),
         ("ОГРНИП 304500116000157", [("ogrn", "304500116000157")]),
+        ("паспорт серия 45 10 № 123456", [("ru_passport", "45 10 № 123456")]),
+        ("паспорт РФ 4510 123456", [("ru_passport", "4510 123456")]),
+        ("паспорт серия: 4510 номер: 123456", [("ru_passport", "4510 номер: 123456")]),
+        (
+            "Серия паспорта: 4510, номер паспорта: 123456",
+            [("ru_passport", "4510, номер паспорта: 123456")],
+        ),
+        ("паспорт номер 123456 серия 4510", [("ru_passport", "123456 серия 4510")]),
+        ("Паспорт\nСерия 4510\nНомер 123456", [("ru_passport", "4510\nНомер 123456")]),
+        ("паспорт 4510-123456", [("ru_passport", "4510-123456")]),
+        ("ПАСПОРТ СЕРИЯ 4510 НОМЕР 123456", [("ru_passport", "4510 НОМЕР 123456")]),
     ],
 )
 def test_russian_ids_found(text: str, expected: list[tuple[str, str]]) -> None:
@@ -239,6 +318,10 @@ def test_russian_ids_found(text: str, expected: list[tuple[str, str]]) -> None:
         "11223344595",  # a bare СНИЛС needs its label
         "р/с 40702810400000012345, БИК 044525225",
         "ИННОВАЦИИ 7707083893",
+        "4510 номер 123456",  # the written passport shapes still need a passport label
+        "артикул 4510-123456",
+        "заказ 123456, серия 4510",
+        "паспорт проверен; накладная 4510 № 123456",
     ],
 )
 def test_russian_id_lookalikes_are_not_found(text: str) -> None:
@@ -412,6 +495,36 @@ def test_pattern_detector_finds_each_entry() -> None:
 def test_pattern_detector_rejects_bad_entries(entry: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PatternDetector([entry])
+
+
+@pytest.mark.parametrize(
+    "regex",
+    [r"(a+)+\1$", r"(?=a)a+", r"(?<!x)a", r"(?<name>a)(?P=name)"],
+)
+def test_pattern_detector_refuses_what_re2_cannot_run_in_linear_time(regex: str) -> None:
+    with pytest.raises(ValueError, match="not a linear-time \\(RE2\\) regex"):
+        PatternDetector([{"category": "x", "regex": regex}])
+
+
+def test_catastrophic_pattern_runs_linear_on_re2() -> None:
+    # (a+)+$ backtracks exponentially in Python's re on "aaa…!" (30 a's take minutes); on RE2
+    # it is one pass. A child process with a hang guard runs it, so a regression fails.
+    script = (
+        "from app.protect.detectors import PatternDetector\n"
+        "detector = PatternDetector([{'category': 'x', 'regex': r'(a+)+$'}])\n"
+        "assert list(detector.find('a' * 200_000 + '!')) == []\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    detector = PatternDetector([{"category": "x", "regex": r"(a+)+$"}])
+    assert _spans(detector, "caaa") == [("x", "aaa")]
+
+
+def test_pattern_spans_are_characters_not_bytes() -> None:
+    detector = PatternDetector([{"category": "contract", "regex": r"[А-Яа-я]{2}-[0-9]{4}"}])
+    assert _spans(detector, "Договор ДГ-1234 от вторника") == [("contract", "ДГ-1234")]
 
 
 # --- robustness ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.protect.sse import SseRestorer
 from app.protect.step import Protected, json_escaped
-from app.providers.sse import SseSplitter
+from app.sse import SseSplitter
 
 MAPPING = {"[EMAIL_1]": "ivan@example.ru", "[PHONE_1]": "+7 912 345-67-89"}
 ANSWER = "Write to [EMAIL_1] or call [PHONE_1]; again: [email_1]."

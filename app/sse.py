@@ -1,4 +1,8 @@
-"""Split an upstream's server-sent-event bytes into whole events, separators kept verbatim."""
+"""Server-sent events: split bytes into whole events (separators kept verbatim), read `data:`.
+
+Shared by the executor (splitting upstream streams) and protect (restoring placeholders in them),
+so it sits below both.
+"""
 
 from __future__ import annotations
 
