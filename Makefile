@@ -21,6 +21,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-redis.sh
+	bash scripts/ensure-postgres.sh
 	opa="$$(bash scripts/install-opa.sh)" && \
 	bash scripts/check-policy.sh "$$opa" && \
 	$(BIN)/ruff check app tests bench && \

@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     upstream_first_byte_timeout_s: float = Field(default=60.0, gt=0)
     # Between two reads of a response body once it has started.
     upstream_read_timeout_s: float = Field(default=120.0, gt=0)
+    # Longest quiet gap between two chunks of a stream; past it the client gets an error event.
+    upstream_idle_timeout_s: float = Field(default=60.0, gt=0)
+    # Circuit breaker per (provider, model): open after this many failures in a row (or half
+    # of the recent ones), for this long, then one trial request.
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_open_s: float = Field(default=30.0, gt=0)
+    # Retry budget: each request earns this fraction of a retry, plus a floor per second.
+    retry_budget_ratio: float = Field(default=0.2, ge=0)
+    retry_budget_min_per_s: float = Field(default=10.0, ge=0)
+    # Bearer key for /admin/*; unset, the admin endpoints answer 403. Never logged.
+    admin_key: SecretStr | None = None
     upstream_pool_size: int = Field(default=256, gt=0)
     # Shared quota counters for several replicas; unset, each process counts in memory.
     redis_url: str | None = None

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.audit.step import AuditStep
 from app.errors import KordonError
 from app.executor import Call, Executor, Outcome
 from app.keys import Principal
-from app.policy.classify import NO_PAYLOAD, Classifier, ScanResult
+from app.policy.classify import Classifier
 from app.policy.input import Endpoint, build_input
 from app.policy.opa import DecisionClient, PolicyResult
+from app.protect.scan import NO_PAYLOAD, ScanResult
 from app.protect.vault import session_scope
 from app.quota.step import QuotaStep
 from app.quota.tokens import count_prompt_tokens
+from app.schemas.contract import InputDocument
 
 __all__ = ["Gateway", "RequestFacts", "kordon_headers"]
 
@@ -51,56 +54,41 @@ class Gateway:
         decisions: DecisionClient,
         executor: Executor,
         quota: QuotaStep,
+        audit: AuditStep,
     ) -> None:
         self._classifier = classifier
         self._decisions = decisions
         self._executor = executor
         self._quota = quota
+        self._audit = audit
 
     async def decide(
         self, principal: Principal, facts: RequestFacts, scan: ScanResult, prompt_tokens: int
     ) -> PolicyResult:
-        document = build_input(
-            request_id=facts.request_id,
-            endpoint=facts.endpoint,
-            model=facts.model,
-            stream=facts.stream,
-            prompt_tokens=prompt_tokens,
-            max_output=facts.max_output,
-            tools=facts.tools,
-            images=facts.images,
-            principal=principal,
-            scan=scan,
-            client_region=facts.client_region,
-            session=facts.session,
-        )
+        document = _input(principal, facts, scan, prompt_tokens)
         return await self._decisions.decide(document, facts.request_id)
 
     async def handle(
         self, principal: Principal, facts: RequestFacts, payload: dict[str, object]
     ) -> tuple[PolicyResult, Outcome]:
-        scan = await self._classifier.classify(principal.tenant, facts.endpoint, payload)
-        prompt_tokens = count_prompt_tokens(facts.endpoint, payload)
-        policy = await self.decide(principal, facts, scan, prompt_tokens)
-        call = Call(
-            facts.request_id,
-            facts.endpoint,
-            payload,
-            facts.stream,
-            prompt_tokens,
-            facts.max_output,
-            scan,
-            policy,
-            session_scope(principal.tenant, principal.key_id, facts.session)
-            if facts.session
-            else None,
-        )
+        recording = self._audit.begin(facts.request_id, principal)
+        policy: PolicyResult | None = None
         try:
+            scan = await self._classifier.classify(principal.tenant, facts.endpoint, payload)
+            prompt_tokens = count_prompt_tokens(facts.endpoint, payload)
+            document = _input(principal, facts, scan, prompt_tokens)
+            recording.asking(document)
+            policy = await self._decisions.decide(document, facts.request_id)
+            recording.decided(policy)
+            recording.admit()
+            call = _call(principal, facts, payload, scan, prompt_tokens, policy)
             outcome = await self._executor.run(call)
-        except KordonError as exc:
-            exc.headers.update(kordon_headers(facts.request_id, policy))
+        except Exception as exc:
+            recording.failed(exc)
+            if isinstance(exc, KordonError) and policy is not None:
+                exc.headers.update(kordon_headers(facts.request_id, policy))
             raise
-        return policy, outcome
+        return policy, recording.finished(outcome)
 
     async def list_models(self, principal: Principal, request_id: str) -> PolicyResult:
         """The tenant's standing decision: the models it may use and the limits it is under."""
@@ -112,3 +100,46 @@ class Gateway:
     ) -> tuple[PolicyResult, list[dict[str, object]]]:
         policy = await self.list_models(principal, request_id)
         return policy, await self._quota.usage(policy.decision.quota)
+
+
+def _input(
+    principal: Principal, facts: RequestFacts, scan: ScanResult, prompt_tokens: int
+) -> InputDocument:
+    return build_input(
+        request_id=facts.request_id,
+        endpoint=facts.endpoint,
+        model=facts.model,
+        stream=facts.stream,
+        prompt_tokens=prompt_tokens,
+        max_output=facts.max_output,
+        tools=facts.tools,
+        images=facts.images,
+        principal=principal,
+        scan=scan,
+        client_region=facts.client_region,
+        session=facts.session,
+    )
+
+
+def _call(
+    principal: Principal,
+    facts: RequestFacts,
+    payload: dict[str, object],
+    scan: ScanResult,
+    prompt_tokens: int,
+    policy: PolicyResult,
+) -> Call:
+    session = (
+        session_scope(principal.tenant, principal.key_id, facts.session) if facts.session else None
+    )
+    return Call(
+        facts.request_id,
+        facts.endpoint,
+        payload,
+        facts.stream,
+        prompt_tokens,
+        facts.max_output,
+        scan,
+        policy,
+        session,
+    )

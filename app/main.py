@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from opa_client import AsyncOpaClient
 
-from app.api import health, openai, usage
+from app.api import admin, health, openai, usage
 from app.api.drain import Drain
 from app.api.errors import install_error_handlers
 from app.api.hotpath import HotPath
@@ -29,6 +29,9 @@ from app.policy.opa import DecisionClient
 from app.policy.supervisor import OpaSupervisor
 from app.protect.step import Protector
 from app.protect.vault import MemoryVault, PseudonymVault, RedisVault
+from app.providers.budget import RetryBudget
+from app.providers.health import BreakerSettings, HealthBoard
+from app.providers.routing import Router
 from app.providers.upstream import UpstreamClient
 from app.quota.limiter import Limiter
 from app.quota.memory_store import MemoryQuotaStore
@@ -56,6 +59,12 @@ def create_app(
         read_timeout_s=settings.upstream_read_timeout_s,
         pool_size=settings.upstream_pool_size,
     )
+    board = HealthBoard(BreakerSettings(settings.breaker_failures, settings.breaker_open_s))
+    router = Router(
+        upstream,
+        board,
+        RetryBudget(settings.retry_budget_ratio, settings.retry_budget_min_per_s),
+    )
     views = BundleViews(settings.opa_url, fallback_base_url)
     opa = urlsplit(settings.opa_url)
     opa_admin = AsyncOpaClient(
@@ -77,7 +86,7 @@ def create_app(
     gateway = Gateway(
         PayloadClassifier(views, settings.scan_budget_ms / 1000),
         decisions,
-        Executor(upstream, views, protector, quota),
+        Executor(router, views, protector, quota, settings.upstream_idle_timeout_s),
         quota,
         AuditStep(trail := open_trail(settings) if settings.audit_enabled else None),
     )
@@ -105,11 +114,13 @@ def create_app(
     app.state.services = Services(settings, keys, gateway)
     app.state.opa_admin = opa_admin
     app.state.sidecar = sidecar
+    app.state.health = board
     app.state.drain = drain = Drain()
     install_error_handlers(app)
     app.include_router(openai.router)
     app.include_router(usage.router)
     app.include_router(health.router)
+    app.include_router(admin.router)
     return HotPath(
         app,
         {

@@ -111,6 +111,8 @@ class Cache(_Strict):
 
 class Audit(_Strict):
     level: Literal["metadata", "full"]
+    # What a full audit queue means for this request; deny unless the policy says otherwise.
+    on_queue_full: Literal["deny", "allow"] = "deny"
 
 
 class Decision(_Strict):

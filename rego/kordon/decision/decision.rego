@@ -93,8 +93,10 @@ cache := data.kordon.retention.cache if allow
 
 # METADATA
 # title: Audit
-# description: Audit detail; metadata when denied and for personal data.
+# description: >-
+#   Audit detail (metadata when denied and for personal data) and what a full audit queue
+#   means (deny unless the tier says allow; deny when denied).
 # scope: document
-default audit := {"level": "metadata"}
+default audit := {"level": "metadata", "on_queue_full": "deny"}
 
-audit := {"level": data.kordon.retention.audit_level} if allow
+audit := data.kordon.audit.section if allow

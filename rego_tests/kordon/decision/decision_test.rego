@@ -19,7 +19,8 @@ _acme_limits := [
 # Everything data/detection/data.yaml requires, as the gateway reports it (sorted).
 _scanned := [
 	"beliefs", "biometric", "card", "criminal", "email", "health", "iban", "inn",
-	"ip", "ogrn", "phone", "race_nationality", "ru_passport", "sex_life", "snils", "trade_union",
+	"ip", "ogrn", "person_name", "phone", "race_nationality", "ru_passport", "sex_life", "snils",
+	"trade_union",
 ]
 
 _enterprise_quota(subject) := {
@@ -32,7 +33,7 @@ _ru_rule := "personal data of RU subjects is processed only in region ru (152-FZ
 _denied(reasons, region, subject) := {
 	"version": 1, "allow": false, "reasons": reasons, "region": region, "routes": [],
 	"redaction": "block", "quota": {"subject": subject, "limits": []},
-	"cache": {"mode": "off", "ttl_s": 0}, "audit": {"level": "metadata"},
+	"cache": {"mode": "off", "ttl_s": 0}, "audit": {"level": "metadata", "on_queue_full": "deny"},
 }
 
 _doc(tenant, patch) := object.union(
@@ -58,7 +59,7 @@ test_whole_decision_when_acme_personal_ru if {
 		"redaction": "pseudonymize",
 		"quota": _enterprise_quota("tenant:acme-ru"),
 		"cache": {"mode": "off", "ttl_s": 0},
-		"audit": {"level": "metadata"},
+		"audit": {"level": "metadata", "on_queue_full": "deny"},
 	} with input as _doc("acme-ru", {"data": {"sensitivity": "personal", "subjects": ["RU"]}})
 }
 
@@ -90,7 +91,7 @@ test_whole_decision_when_eu_bank_public_embeddings if {
 		"redaction": "none",
 		"quota": _enterprise_quota("tenant:eu-bank"),
 		"cache": {"mode": "exact", "ttl_s": 3600},
-		"audit": {"level": "full"},
+		"audit": {"level": "full", "on_queue_full": "deny"},
 	} with input as _doc("eu-bank", {"request": {"endpoint": "embeddings", "tokens": {"max_output": null}}})
 }
 

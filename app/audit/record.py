@@ -1,0 +1,108 @@
+"""What the governed path hands the audit trail, and the record built from it.
+
+The hot path only fills an `AuditEvent` with references it already holds (the input
+document, the decision, the route); the writer task turns it into the record dict, so
+serializing, pricing and hashing never run on a request's time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from app.keys import Principal
+from app.policy.opa import PolicyResult
+from app.providers.routing import Attempt
+from app.quota.amounts import Price
+from app.schemas.contract import InputDocument, Route
+
+__all__ = ["AuditEvent", "record_body", "rfc3339"]
+
+_MILLION = Decimal(1_000_000)
+
+
+@dataclass(slots=True)
+class AuditEvent:
+    """One governed request, filled in as it goes (perf_counter marks for the timings)."""
+
+    request_id: str
+    principal: Principal
+    started_at: float = field(default_factory=time.time)
+    started: float = field(default_factory=time.perf_counter)
+    document: InputDocument | None = None
+    policy: PolicyResult | None = None
+    decided: float | None = None
+    route: Route | None = None
+    attempts: Sequence[Attempt] = ()
+    first_byte: float | None = None
+    status: int = 0
+    error: str | None = None
+    usage: Mapping[str, int] | None = None
+    price: Price | None = None
+    finished: float | None = None
+
+
+def rfc3339(moment: float) -> str:
+    stamp = datetime.fromtimestamp(moment, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def _ms(start: float, end: float | None) -> float | None:
+    return None if end is None else round((end - start) * 1000, 3)
+
+
+def _cost(event: AuditEvent, prompt: int | None, completion: int | None) -> object:
+    if event.price is None or event.usage is None:
+        return None
+    amount = (
+        Decimal(prompt or 0) * event.price.input_per_mtok
+        + Decimal(completion or 0) * event.price.output_per_mtok
+    ) / _MILLION
+    return {"currency": event.price.currency, "amount": format(amount.normalize(), "f")}
+
+
+def record_body(event: AuditEvent) -> dict[str, object]:
+    """The record's fields except `seq`, `prev` and `hash`, which the chain adds."""
+    policy = event.policy
+    usage = event.usage or {}
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    attempts: list[dict[str, object]] = [
+        {
+            "provider": a.provider,
+            "model": a.model,
+            "ok": False,
+            "reason": a.reason,
+            "status": a.status,
+            "latency_ms": a.latency_ms,
+        }
+        for a in event.attempts
+    ]
+    route = None
+    if event.route is not None:
+        route = {"provider": event.route.provider, "model": event.route.model}
+        attempts.append({**route, "ok": True, "reason": None, "status": event.status})
+    return {
+        "time": rfc3339(event.started_at),
+        "decision_id": policy.decision_id if policy else None,
+        "request_id": event.request_id,
+        "tenant": event.principal.tenant,
+        "agent": event.principal.agent,
+        "key_id": event.principal.key_id,
+        "revision": policy.revision if policy else None,
+        "input": event.document,
+        "decision": policy.decision.model_dump(mode="json") if policy else None,
+        "route": route,
+        "attempts": attempts,
+        "status": event.status,
+        "error": event.error,
+        "tokens": {"prompt": prompt, "completion": completion},
+        "cost": _cost(event, prompt, completion),
+        "timings_ms": {
+            "decision": _ms(event.started, event.decided),
+            "upstream_first_byte": _ms(event.started, event.first_byte),
+            "total": _ms(event.started, event.finished),
+        },
+    }
