@@ -3,9 +3,11 @@
     deny     → PolicyDenied (403 with the policy's reasons)
     protect  → block (422) | mask | pseudonymize | none, on every text the model will see
     reserve  → quota hold for the most the request can cost (429 over a limit)
-    route    → the decision's routes in order, fallback before the first byte
+    route    → the decision's routes in order, open circuits skipped, fallback before the
+               first byte; after it, a broken stream ends with an OpenAI error event
     restore  → originals back into the answer (streaming-aware)
-    settle   → charge the usage the upstream reported; refund when no route answered
+    settle   → charge the usage the upstream reported (else estimated from what was
+               delivered); refund when no route answered
 
 Protect runs before reserve (the design had it after) so that a blocked request never
 touches the quota store. The policy decides what is permitted; the executor decides what is
@@ -14,6 +16,7 @@ possible now.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -22,17 +25,19 @@ import orjson
 
 from app.errors import PolicyDenied, UpstreamUnavailable
 from app.policy.bundle_data import BundleViews
-from app.policy.classify import ScanResult
 from app.policy.input import Endpoint
 from app.policy.opa import PolicyResult
+from app.protect.scan import ScanResult
 from app.protect.step import Protected, Protector
 from app.protect.vault import SessionScope
 from app.providers.catalog import Catalog
-from app.providers.routing import Attempt, open_first
-from app.providers.sse import SseSplitter, event_data
-from app.providers.upstream import UpstreamClient
+from app.providers.routing import Attempt, Lease, Router
+from app.providers.stream import DONE, StreamBroken, error_event, upstream_events
+from app.quota.amounts import Price
 from app.quota.step import Hold, QuotaStep, output_bound
+from app.quota.tokens import count_text_tokens
 from app.schemas.contract import Quota, Route
+from app.sse import event_data
 
 __all__ = ["Call", "Executor", "Outcome"]
 
@@ -64,17 +69,24 @@ class Outcome:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None
+    # For the audit record: when the route's response headers arrived (perf_counter), its
+    # price, and the usage it reported (a stream's comes last: the relay sets it).
+    first_byte: float = 0.0
+    price: Price | None = None
+    usage: dict[str, int] | None = None
 
 
 class Executor:
     def __init__(
         self,
-        upstream: UpstreamClient,
+        router: Router,
         views: BundleViews,
         protector: Protector,
         quota: QuotaStep,
+        idle_timeout_s: float,
     ) -> None:
-        self._upstream = upstream
+        self._router = router
+        self._idle_timeout_s = idle_timeout_s
         self._views = views
         self._protector = protector
         self._quota = quota
@@ -99,32 +111,48 @@ class Executor:
             call.request_id,
         )
         try:
-            route, response, attempts = await open_first(
+            opened = await self._router.open_first(
                 decision.routes,
                 catalog,
-                self._upstream,
                 _PATHS[call.endpoint],
                 lambda r: orjson.dumps({**payload, "model": r.model}),
                 call.request_id,
+                decision.region,
             )
         except UpstreamUnavailable:
             await hold.refund()
             raise
+        route, response, attempts = opened.route, opened.response, opened.attempts
         headers = {k: v for k, v in response.headers.items() if k.lower() in _FORWARDED_HEADERS}
         headers.update(hold.headers())
+        facts = catalog.models.get((route.provider, route.model))
+        outcome = Outcome(response.status, route, attempts, headers, first_byte=time.perf_counter())
+        outcome.price = facts.price if facts else None
         if call.stream and response.status == 200:
             wants_usage = bool(_dict(call.payload.get("stream_options")).get("include_usage"))
-            relay = _relay(response, protected, hold, route, wants_usage)
-            return Outcome(200, route, attempts, headers, stream=relay)
+            relay = _Relay(response, opened.lease, hold, outcome, call.prompt_tokens)
+            outcome.stream = relay.run(protected, wants_usage, self._idle_timeout_s)
+            return outcome
         try:
             body = await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            opened.lease.finish(False, "response body cut short")
+            await hold.refund()
+            raise UpstreamUnavailable("the upstream's response was cut short") from exc
+        except BaseException:
+            opened.lease.finish(None)
+            raise
         finally:
             response.release()
+        opened.lease.finish(True)
         if response.status != 200:
             await hold.refund()
-            return Outcome(response.status, route, attempts, headers, body=body)
-        await hold.settle(route, _usage(_json(body)))
-        return Outcome(200, route, attempts, headers, body=protected.restore_body(body))
+            outcome.body = body
+            return outcome
+        outcome.usage = _usage(_json(body))
+        await hold.settle(route, outcome.usage)
+        outcome.body = protected.restore_body(body)
+        return outcome
 
 
 def _bounded(
@@ -154,6 +182,10 @@ def _dict(value: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
 def _json(data: bytes | None) -> object:
     try:
         return orjson.loads(data) if data else None
@@ -168,40 +200,82 @@ def _usage(document: object) -> dict[str, int] | None:
     return {k: v for k, v in usage.items() if isinstance(v, int)}
 
 
-async def _relay(
-    response: aiohttp.ClientResponse,
-    protected: Protected,
-    hold: Hold,
-    route: Route,
-    wants_usage: bool,
-) -> AsyncIterator[bytes]:
-    """Pass the upstream's SSE events through as they come, restored where pseudonymized.
+class _Relay:
+    """One stream's relay: what it delivered, how it ended, and the settlement that follows."""
 
-    The usage event the gateway asked for settles the quota; it reaches the client only if
-    the client asked for it too. Without one, the whole reservation is kept.
-    """
-    restorer = protected.stream_restorer()
-    splitter = SseSplitter()
-    usage: dict[str, int] | None = None
-    try:
-        async for chunk in response.content.iter_any():
-            out: list[bytes] = []
-            for event, end in splitter.feed(chunk):
-                if b'"usage"' in event:
-                    document = _json(event_data(event))
-                    usage = _usage(document) or usage
-                    if not wants_usage and not _dict(document).get("choices"):
-                        continue
-                if restorer is not None:
-                    if event_data(event) == b"[DONE]":
-                        out.append(restorer.flush())
-                    event = restorer.event(event)
-                out.append(event + end)
-            if out:
-                yield b"".join(out)
-        tail = splitter.flush() + (restorer.flush() if restorer else b"")
-        if tail:
-            yield tail
-    finally:
-        response.release()
-        await hold.settle(route, usage)
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        lease: Lease,
+        hold: Hold,
+        outcome: Outcome,
+        prompt_tokens: int,
+    ) -> None:
+        self._response = response
+        self._lease = lease
+        self._hold = hold
+        self._outcome = outcome
+        self._prompt_tokens = prompt_tokens
+        self._delivered: list[bytes] = []
+
+    async def run(
+        self, protected: Protected, wants_usage: bool, idle_timeout_s: float
+    ) -> AsyncIterator[bytes]:
+        """Pass the upstream's SSE events through as they come, restored where pseudonymized.
+
+        The usage event the gateway asked for settles the quota; it reaches the client only if
+        the client asked for it too. A stream that breaks ends with an OpenAI error event and
+        no `[DONE]`; its quota is settled on what was delivered.
+        """
+        restorer = protected.stream_restorer()
+        usage: dict[str, int] | None = None
+        verdict: bool | None = None
+        reason: str | None = None
+        chunks = self._response.content.iter_any()
+        try:
+            try:
+                async for events in upstream_events(chunks, idle_timeout_s):
+                    out: list[bytes] = []
+                    for event, end in events:
+                        data = event_data(event)
+                        if data is not None and data != DONE:
+                            self._delivered.append(data)
+                            self._lease.first_token()
+                        if b'"usage"' in event:
+                            document = _json(data)
+                            usage = _usage(document) or usage
+                            if not wants_usage and not _dict(document).get("choices"):
+                                continue
+                        if restorer is not None:
+                            if data == DONE:
+                                out.append(restorer.flush())
+                            event = restorer.event(event)
+                        out.append(event + end)
+                    if out:
+                        yield b"".join(out)
+                verdict = True
+            except StreamBroken as exc:
+                verdict, reason = False, exc.reason
+                held = restorer.flush() if restorer is not None else b""
+                yield held + error_event(f"the upstream stream broke: {exc.reason}")
+        finally:
+            self._response.release()
+            self._lease.finish(verdict, reason)
+            self._outcome.usage = usage or self._delivered_usage()
+            await self._hold.settle(self._outcome.route, self._outcome.usage)
+
+    def _delivered_usage(self) -> dict[str, int]:
+        """No usage from the upstream: count the completion tokens that were delivered."""
+        parts: list[str] = []
+        for data in self._delivered:
+            for choice in _list(_dict(_json(data)).get("choices")):
+                delta = _dict(_dict(choice).get("delta"))
+                parts.append(str(delta.get("content") or ""))
+                for call in _list(delta.get("tool_calls")):
+                    parts.append(str(_dict(_dict(call).get("function")).get("arguments") or ""))
+        completion = count_text_tokens("".join(parts), self._outcome.route.model)
+        return {
+            "prompt_tokens": self._prompt_tokens,
+            "completion_tokens": completion,
+            "total_tokens": self._prompt_tokens + completion,
+        }

@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from email.utils import parsedate_to_datetime
 
 import aiohttp
 
 from app.http import PooledClient
 from app.providers.catalog import Endpoint
 
-__all__ = ["RouteFailed", "UpstreamClient"]
+__all__ = ["RouteFailed", "UpstreamClient", "retry_after_s"]
 
 
 class RouteFailed(Exception):
-    """A route failed before its first byte: connection error, timeout or 5xx. Fall back."""
+    """A route failed before its first byte: connection error, timeout, 429 or 5xx. Fall back.
 
-    def __init__(self, reason: str) -> None:
+    `status` is the upstream's HTTP status when it answered; `retry_after_s` what its
+    Retry-After asked for (the route cools down that long).
+    """
+
+    def __init__(
+        self, reason: str, status: int | None = None, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.status = status
+        self.retry_after_s = retry_after_s
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
 
 
 class UpstreamClient(PooledClient):
@@ -59,7 +83,11 @@ class UpstreamClient(PooledClient):
             raise RouteFailed("timeout before the first byte") from exc
         except aiohttp.ClientError as exc:
             raise RouteFailed(f"connection failed ({type(exc).__name__})") from exc
-        if response.status >= 500:
+        if response.status >= 500 or response.status == 429:
             response.release()
-            raise RouteFailed(f"upstream answered HTTP {response.status}")
+            raise RouteFailed(
+                f"upstream answered HTTP {response.status}",
+                response.status,
+                retry_after_s(response.headers.get("Retry-After")),
+            )
         return response

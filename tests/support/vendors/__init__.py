@@ -1,0 +1,1 @@
+"""Local stand-ins for upstream vendors: chaos servers and cassette replayers on loopback."""
