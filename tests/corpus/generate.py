@@ -23,7 +23,7 @@ from pathlib import Path
 
 import phonenumbers
 from identifiers import card, corrupt, iban, inn10, inn12, ogrn13, ogrnip15, passport, snils
-from templates import NEGATIVES, POSITIVES, SPECIAL
+from templates import NAME_NEGATIVES, NAME_POSITIVES, NEGATIVES, POSITIVES, SPECIAL
 
 __all__ = ["build", "main"]
 
@@ -161,6 +161,44 @@ class Kit:
             self.rng, self.rng.choice(["GB", "DE", "FR", "US", "AE", "SA", "IT", "ES", "KZ"])
         )
 
+    def spaced_phone(self) -> str:
+        """A valid foreign number in international form, spaced or dialled the ways people do:
+        no-break or thin spaces, dots, hyphens, "(+33)", or the 00 prefix instead of "+"."""
+        region = self.pick(["FR", "GB", "DE", "AE", "SA", "KZ", "IT", "ES"])
+        text = str(
+            phonenumbers.format_number(
+                phone(self.rng, region), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+            )
+        )
+        code, _, rest = text.partition(" ")
+        styles = [
+            f"{code} {rest}",
+            f"{code}\u00a0{rest.replace(' ', chr(0xA0))}",
+            f"{code}\u202f{rest.replace(' ', chr(0x202F))}",
+            f"{code}.{rest.replace(' ', '.')}",
+            f"{code}-{rest.replace(' ', '-')}",
+            f"({code}) {rest}",
+            f"00{code[1:]} {rest}",
+            f"00 {code[1:]} {rest}",
+            f"00{code[1:]}-{rest.replace(' ', '-')}",
+        ]
+        return self.pick(styles)
+
+    def ru_national_phone(self) -> str:
+        """A Russian number in the national forms (trunk 8 or none) with the spacing variants."""
+        n = str(phone(self.rng, "RU").national_number)
+        a, b, c, d = n[:3], n[3:6], n[6:8], n[8:]
+        return self.pick(
+            [
+                f"8 ({a}) {b}-{c}-{d}",
+                f"8\u00a0({a})\u00a0{b}-{c}-{d}",
+                f"8 {a} {b}\u2013{c}\u2013{d}",
+                f"8.{a}.{b}.{c}.{d}",
+                f"({a}) {b}\u2013{c}\u2013{d}",
+                f"8-{a}-{b}{c}{d}",
+            ]
+        )
+
     def snils(self) -> str:
         s = snils(self.rng)
         return self.pick(
@@ -252,7 +290,14 @@ def build(seed: int = SEED) -> list[dict[str, object]]:
     kit = Kit(rng)
     samples: list[dict[str, object]] = []
     seen: set[str] = set()
-    for templates, rounds in ((POSITIVES, 6), (SPECIAL, 1), (NEGATIVES, 5)):
+    plan = (
+        (POSITIVES, 6),
+        (SPECIAL, 1),
+        (NEGATIVES, 5),
+        (NAME_POSITIVES, 6),
+        (NAME_NEGATIVES, 8),
+    )
+    for templates, rounds in plan:
         for template in templates:
             for _ in range(rounds):
                 text, labels = template(kit)

@@ -8,25 +8,34 @@ How a finding counts:
   and its exact text match a label (every occurrence of a labelled value in the text counts);
 * special categories are scored per sample, because what the policy sees is whether a
   request carries health (or other special) data, not which word said so;
-* person names are scored by overlapping span with the optional NER detector, reported
-  apart and never part of the pass mark; without natasha they are listed as unavailable.
+* person names are scored by overlapping span (a finding that covers part of a labelled name
+  finds it, since masking part of a name is what the policy sees as "a name is here"), per
+  language: ``person_name/ru`` for Cyrillic labels and findings, ``person_name/en`` for
+  Latin-script ones (English and the transliterated Arabic, Italian, French, German and
+  Spanish names).
+
+``score(scanner)`` scores any scanner: ``docs/detection.md`` compares the rules, the NER
+model and both on the same corpus.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
-from app.protect.detectors import SPECIAL_CATEGORIES, DetectorUnavailableError, NatashaNameDetector
+from app.protect.detectors.lexicon import SPECIAL_CATEGORIES
+from app.protect.findings import Finding
 from app.protect.scan import Scanner, default_scanner
 
 __all__ = ["CORPUS", "Sample", "Score", "load", "score", "table"]
 
 CORPUS = Path(__file__).with_name("corpus.jsonl")
 NAMES = "person_name"
+CYRILLIC = re.compile("[А-Яа-яЁё]")
 
 
 class Label(TypedDict):
@@ -70,19 +79,35 @@ def load(path: Path = CORPUS) -> list[Sample]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def _names_scanner() -> Scanner | None:
-    detector = NatashaNameDetector()
-    try:
-        detector.load()
-    except DetectorUnavailableError:
-        return None
-    return Scanner([detector])
+def name_row(value: str) -> str:
+    """The table row a name (labelled or found) is scored in: by its script."""
+    return f"{NAMES}/{'ru' if CYRILLIC.search(value) else 'en'}"
+
+
+def _score_names(
+    scores: dict[str, Score], text: str, labels: list[tuple[str, str]], found: list[Finding]
+) -> None:
+    """Add the overlap counts of one sample's names to their rows."""
+    spans = [
+        (*span, name_row(value))
+        for category, value in labels
+        if category == NAMES
+        for span in _occurrences(text, value)
+    ]
+    guesses = [(f.start, f.end) for f in found if f.category == NAMES]
+    for start, end, row in spans:
+        hit = any(start < ge and gs < end for gs, ge in guesses)
+        entry = scores.setdefault(row, Score())
+        entry.tp += hit
+        entry.fn += not hit
+    for gs, ge in guesses:
+        if not any(start < ge and gs < end for start, end, _ in spans):
+            scores.setdefault(name_row(text[gs:ge]), Score()).fp += 1
 
 
 def score(scanner: Scanner | None = None, path: Path = CORPUS) -> dict[str, Score]:
-    """Per-category counts over the corpus; ``person_name`` only if natasha is installed."""
+    """Per-category counts over the corpus, names per language."""
     scanner = scanner or default_scanner()
-    names = _names_scanner()
     scores: dict[str, Score] = {}
     for sample in load(path):
         text = sample["text"]
@@ -95,7 +120,11 @@ def score(scanner: Scanner | None = None, path: Path = CORPUS) -> dict[str, Scor
             if category not in SPECIAL_CATEGORIES and category != NAMES
             for span in _occurrences(text, value)
         }
-        got = {(f.category, f.start, f.end) for f in found if f.category not in SPECIAL_CATEGORIES}
+        got = {
+            (f.category, f.start, f.end)
+            for f in found
+            if f.category not in SPECIAL_CATEGORIES and f.category != NAMES
+        }
         for category, *_ in got & expected:
             scores.setdefault(category, Score()).tp += 1
         for category, *_ in got - expected:
@@ -110,35 +139,21 @@ def score(scanner: Scanner | None = None, path: Path = CORPUS) -> dict[str, Scor
             entry.tp += category in want and category in have
             entry.fp += category in have and category not in want
             entry.fn += category in want and category not in have
-        # Overlap: names, when the NER layer is available.
-        if names is not None:
-            spans = [
-                span
-                for category, value in labels
-                if category == NAMES
-                for span in _occurrences(text, value)
-            ]
-            guesses = [(f.start, f.end) for f in names.scan(text)]
-            entry = scores.setdefault(NAMES, Score())
-            hit = [any(s < ge and gs < e for gs, ge in guesses) for s, e in spans]
-            entry.tp += sum(hit)
-            entry.fn += len(hit) - sum(hit)
-            entry.fp += sum(not any(s < ge and gs < e for s, e in spans) for gs, ge in guesses)
+        # Overlap: names, per language.
+        _score_names(scores, text, labels, found)
     return scores
 
 
 def table(scores: dict[str, Score], samples: int, name_labels: int) -> str:
     """The scores as a fixed-width text table, identifiers first, then special, then names."""
-    order = sorted(scores, key=lambda c: (c in SPECIAL_CATEGORIES, c == NAMES, c))
+    order = sorted(scores, key=lambda c: (c in SPECIAL_CATEGORIES, c.startswith(NAMES), c))
     lines = [f"{'category':<18}{'tp':>6}{'fp':>6}{'fn':>6}{'recall':>9}{'precision':>11}"]
     for category in order:
         s = scores[category]
         lines.append(
             f"{category:<18}{s.tp:>6}{s.fp:>6}{s.fn:>6}{s.recall:>9.3f}{s.precision:>11.3f}"
         )
-    if NAMES not in scores:
-        lines.append(f"{NAMES:<18} not scored: natasha is not installed ({name_labels} labels)")
-    lines.append(f"{samples} samples")
+    lines.append(f"{samples} samples, {name_labels} labelled names")
     return "\n".join(lines)
 
 

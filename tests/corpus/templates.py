@@ -2,17 +2,21 @@
 
 Three lists: ``POSITIVES`` (identifiers, contacts and names), ``SPECIAL`` (special categories
 of personal data, with look-alike sentences that are not) and ``NEGATIVES`` (numbers and
-words that look like personal data and are not). Each template returns (text, labels).
+words that look like personal data and are not); ``NAME_POSITIVES`` and ``NAME_NEGATIVES``
+are person names in Russian and Latin script and their look-alikes. Each template returns
+(text, labels).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from name_pools import RuName, latin_name, ru_case, ru_name
+
 if TYPE_CHECKING:
     from generate import Kit, Label, Template
 
-__all__ = ["NEGATIVES", "POSITIVES", "SPECIAL"]
+__all__ = ["NAME_NEGATIVES", "NAME_POSITIVES", "NEGATIVES", "POSITIVES", "SPECIAL"]
 
 Sample = tuple[str, list["Label"]]
 
@@ -147,6 +151,57 @@ def _passport_en(k: Kit) -> Sample:
     return text, [("ru_passport", p)]
 
 
+def _phone_spaced(k: Kit) -> Sample:
+    value = k.spaced_phone()
+    text = k.pick(
+        [
+            f"Контакт во Франции/ОАЭ: {value}, звонить после 10:00 по местному времени.",
+            f"Mobile: {value} (WhatsApp too).",
+            f"Please call our partner on {value} before 18:00 on 22.11.2024.",
+            f"тел.: {value}; факс не работает",
+            f'{{"contact": {{"phone": "{value}", "since": "2023-05-17"}}}}',
+            f"Guest phone {value}, room 1204, arriving 2024-11-22.",
+        ]
+    )
+    return text, [("phone", value)]
+
+
+def _phone_pair(k: Kit) -> Sample:
+    one, two = k.spaced_phone(), k.spaced_phone()
+    return f"Основной {one}, резервный {two}.", [("phone", one), ("phone", two)]
+
+
+def _phone_ru_national(k: Kit) -> Sample:
+    value = k.ru_national_phone()
+    text = k.pick(
+        [
+            f"Перезвоните клиенту по номеру {value} до пятницы.",
+            f"Тел. {value}, доб. 204",
+            f"Горячая линия: {value} (с 09:00 до 21:00).",
+        ]
+    )
+    return text, [("phone", value)]
+
+
+def _passport_forms(k: Kit) -> Sample:
+    """Passports written as forms and clerks write them: "серия: … номер: …", number first,
+    upper case, one field per line, a hyphen between series and number."""
+    p = "".join(char for char in k.passport()[1] if char.isdigit())
+    s, n = p[:4], p[4:]
+    forms = [
+        (f"Паспорт: серия: {s} номер: {n}", f"{s} номер: {n}"),
+        (f"Серия паспорта: {s}, номер паспорта: {n}", f"{s}, номер паспорта: {n}"),
+        (f"паспорт РФ {s} {n}, выдан 14.02.2016", f"{s} {n}"),
+        (f"паспорт номер {n} серия {s}", f"{n} серия {s}"),
+        (f"Паспорт\nСерия {s}\nНомер {n}\nКем выдан: ОУФМС", f"{s}\nНомер {n}"),
+        (f"ПАСПОРТ СЕРИЯ {s[:2]} {s[2:]} НОМЕР {n}", f"{s[:2]} {s[2:]} НОМЕР {n}"),
+        (f"данные паспорта {s}-{n} сверены", f"{s}-{n}"),
+        (f"паспорт серия {s} №{n}", f"{s} №{n}"),
+    ]
+    text, value = forms[k.rng.randrange(len(forms))]
+    return text, [("ru_passport", value)]
+
+
 def _snils(k: Kit) -> Sample:
     s = k.snils()
     text = k.pick(
@@ -214,7 +269,7 @@ def _ogrnip(k: Kit) -> Sample:
     first, last, _ = k.name("ru")
     o = k.ogrnip()
     text = f"ИП {last} {first[0]}., ОГРНИП {o}, работает по УСН."
-    return text, [("ogrn", o)]
+    return text, [("ogrn", o), ("person_name", f"{last} {first[0]}.")]
 
 
 def _requisites(k: Kit) -> Sample:
@@ -287,7 +342,7 @@ def _csv_rows(k: Kit) -> Sample:
         first, last, _ = k.name("ru")
         ph, s = k.phone(), k.snils()
         rows.append(f"{index};{last} {first};{ph};{s}")
-        labels += [("phone", ph), ("snils", s)]
+        labels += [("phone", ph), ("snils", s), ("person_name", f"{last} {first}")]
     return "\n".join(rows), labels
 
 
@@ -334,6 +389,16 @@ POSITIVES: list[Template] = [
     _kz_partner,
     _us_contact,
     _two_phones_en,
+    _phone_spaced,
+    _phone_spaced,
+    _phone_spaced,
+    _phone_spaced,
+    _phone_pair,
+    _phone_ru_national,
+    _phone_ru_national,
+    _passport_forms,
+    _passport_forms,
+    _passport_forms,
     _email_only,
     _email_only,
     _email_plus,
@@ -508,7 +573,7 @@ SPECIAL: list[Template] = [
     _fixed("Record the demo video and upload it to the wiki."),
     _fixed("The validator picks the tagged union member by its discriminator."),
     _fixed("A timeout here is usually a symptom of a slow DNS resolver."),
-    _fixed("Thanks to Christian Heimes for the ssl patch."),
+    _fixed("Thanks to Christian Heimes for the ssl patch.", ("person_name", "Christian Heimes")),
     _fixed("Симптомы проблемы: сервис отвечает 502, очередь растёт."),
 ]
 
@@ -592,6 +657,39 @@ def _phone_lookalikes(k: Kit) -> Sample:
     ), []
 
 
+def _phone_decoys(k: Kit) -> Sample:
+    """Numbers with a phone's digits or grouping that are dates, times, versions, amounts,
+    zero-padded order numbers or bank details."""
+    return k.pick(
+        [
+            f"Заказ {k.digits(4)}-{k.digits(3)}-{k.digits(4)} от 22.11.2024 14:30.",
+            f"Order #00{k.digits(11)} shipped 2024-11-22T14:30:05Z.",
+            f"Счёт № 00{k.digits(8)} от 01.02.2024 на сумму 1 234 567,89 руб.",
+            "Версия 10.2.3.4512, сборка 2024.11.22.1",
+            "Upgrade from v0.12.3 to v1.0.0-rc.2; build 20241122.3",
+            "Смена с 09:00–18:00, перерыв 13:00–14:00.",
+            f"Итого: +{k.digits(2)} {k.digits(3)} {k.digits(3)} ₽ за квартал (+2,5 %).",
+            f"Трек-номер {k.digits(14)}, вес 1.250 кг",
+            "БИК 044525225, к/с 30101810400000000225, ОКПО 00032537",
+            "ISBN 978-5-389-01234-5, тираж 3 000 экз.",
+            f"Тел. доверия: 0 {k.digits(3)} {k.digits(3)} (не работает)",
+        ]
+    ), []
+
+
+def _passport_decoys(k: Kit) -> Sample:
+    s, n = k.digits(4), k.digits(6)
+    return k.pick(
+        [
+            f"Номер заказа {s} № {n}, паспорт не требуется.",
+            f"Артикул {s}-{n}, остаток 12 шт.",
+            f"Заказ {n}, серия {s} (партия товара).",
+            f"Паспорт проверен; накладная {s} № {n} отгружена.",
+            f"{s} номер {n}",
+        ]
+    ), []
+
+
 def _labelled_lookalikes(k: Kit) -> Sample:
     return k.pick(
         [
@@ -655,6 +753,11 @@ NEGATIVES: list[Template] = [
     _versions,
     _phone_lookalikes,
     _phone_lookalikes,
+    _phone_decoys,
+    _phone_decoys,
+    _phone_decoys,
+    _passport_decoys,
+    _passport_decoys,
     _labelled_lookalikes,
     _labelled_lookalikes,
     _tech,
@@ -662,4 +765,255 @@ NEGATIVES: list[Template] = [
     _tech,
     _business,
     _business,
+]
+
+
+# --- person names and their look-alikes (tests/corpus/name_pools.py) -----------------------
+
+
+def _fio(name: RuName, order: str) -> str:
+    """A Russian name written in one of the usual orders, initials included."""
+    g, s, p = name.given, name.surname, name.patronymic
+    forms = {
+        "ИФ": f"{g} {s}",
+        "ФИ": f"{s} {g}",
+        "ФИО": f"{s} {g} {p}" if p else f"{s} {g}",
+        "ИОФ": f"{g} {p} {s}" if p else f"{g} {s}",
+        "ИО": f"{g} {p}" if p else g,
+        "Ф И.О.": f"{s} {g[0]}.{p[0]}." if p else f"{s} {g[0]}.",
+        "Ф И. О.": f"{s} {g[0]}. {p[0]}." if p else f"{s} {g[0]}.",
+        "И.О. Ф": f"{g[0]}.{p[0]}. {s}" if p else f"{g[0]}. {s}",
+        "И. О. Ф": f"{g[0]}. {p[0]}. {s}" if p else f"{g[0]}. {s}",
+    }
+    return forms[order]
+
+
+def _ru_name_in(k: Kit, case: str, orders: list[str]) -> str:
+    return _fio(ru_case(ru_name(k.rng), case), k.pick(orders))
+
+
+def _names_ru_nominative(k: Kit) -> Sample:
+    name = _ru_name_in(k, "nomn", ["ФИО", "ИФ", "ФИ", "ИОФ", "Ф И.О.", "И. О. Ф"])
+    text = k.pick(
+        [
+            f"клиент {name} просит вернуть деньги за отменённый заказ",
+            f"{name} сегодня работает из дома, встречу проведёт по видеосвязи.",
+            f"Ответственный исполнитель: {name}.",
+            f"Заявку подал {name}, ждёт ответа до конца недели.",
+            f"Прошу выдать пропуск на имя {name} на 12 марта.",
+            f'{{"fio": "{name}", "status": "new", "source": "web"}}',
+            f"Согласовано: {name}",
+            f"Кто такой {name} и почему он в копии письма?",
+        ]
+    )
+    return text, [("person_name", name)]
+
+
+def _names_ru_cases(k: Kit) -> Sample:
+    case, template = k.pick(
+        [
+            ("datv", "Передайте {}, что отчёт готов."),
+            ("datv", "Выплату {} согласовали, перечислим в пятницу."),
+            ("ablt", "Договор подписан {} в присутствии юриста."),
+            ("ablt", "Встреча с {} перенесена на четверг."),
+            ("gent", "Поступила жалоба от {} на работу курьера."),
+            ("gent", "Нужна доверенность для {}?"),
+            ("accs", "Пригласите {} на собеседование во вторник."),
+            ("loct", "В анкете о {} не указан адрес."),
+        ]
+    )
+    name = _ru_name_in(k, case, ["ИФ", "ФИО", "ИОФ", "ФИ"])
+    return template.format(name), [("person_name", name)]
+
+
+def _names_ru_short(k: Kit) -> Sample:
+    person = ru_name(k.rng)
+    given = ru_case(person, "datv").given
+    greeting = _fio(person, "ИО")
+    surname = person.surname
+    text, value = k.pick(
+        [
+            (f"Добрый день, {greeting}! Счёт во вложении.", greeting),
+            (f"Позвоните {given}, пожалуйста, она ждёт.", given),
+            (f"Уважаемый {greeting}, благодарим за обращение.", greeting),
+            (f"г-н {surname} подтвердил участие.", surname),
+            (f"гражданка {surname} обратилась повторно.", surname),
+            (f"Со стороны заказчика — {_fio(person, 'Ф И. О.')}", _fio(person, "Ф И. О.")),
+            (f"Приказ подписал {_fio(person, 'И.О. Ф')}.", _fio(person, "И.О. Ф")),
+            (f"ИП {_fio(person, 'Ф И.О.')}, ОГРНИП не указан.", _fio(person, "Ф И.О.")),
+            (f"ФИО: {_fio(person, 'ФИО').upper()}", _fio(person, "ФИО").upper()),
+        ]
+    )
+    return text, [("person_name", value)]
+
+
+def _names_ru_two(k: Kit) -> Sample:
+    a = _ru_name_in(k, "nomn", ["ИФ", "ФИ"])
+    b = _ru_name_in(k, "datv", ["ИФ", "ИОФ"])
+    text = f"{a} передал дела {b} с понедельника, доступы переоформлены."
+    return text, [("person_name", a), ("person_name", b)]
+
+
+def _names_latin(k: Kit) -> Sample:
+    _, given, surname = latin_name(k.rng)
+    name = f"{given} {surname}"
+    text = k.pick(
+        [
+            f"Please send the signed contract to {name} by Friday.",
+            f"{name} will join the call at 3 pm and present the budget.",
+            f"Refund approved for {name}; the amount goes back to the original card.",
+            f"Passenger: {name}, seat 14C, one checked bag.",
+            f'{{"customer_name": "{name}", "tier": "gold"}}',
+            f"Meeting notes taken by {name}.",
+            f"Our driver met {name} at the airport, the guest is on the way to the hotel.",
+            f"Le client {name} demande un remboursement.",
+            f"Il signor {name} ha chiamato due volte.",
+            f"Ansprechpartner: {name}, Einkauf.",
+            f"Atención: {name} solicita una factura nueva.",
+        ]
+    )
+    return text, [("person_name", name)]
+
+
+def _names_latin_titles(k: Kit) -> Sample:
+    lang, given, surname = latin_name(k.rng)
+    title = {
+        "en": ["Mr", "Ms.", "Dr.", "Mrs", "Prof."],
+        "it": ["Sig.", "Signora", "Dott."],
+        "fr": ["M.", "Mme", "Monsieur"],
+        "de": ["Herr", "Frau", "Dr."],
+        "es": ["Sr.", "Sra.", "Don"],
+        "ar": ["Sheikh", "Mr", "Dr."],
+    }[lang]
+    name = k.pick([surname, f"{given} {surname}"])
+    text = k.pick(
+        [
+            f"{k.pick(title)} {name} asked for a copy of the invoice.",
+            f"Dear {k.pick(title)} {name}, thank you for your patience.",
+            f"Appointment confirmed with {k.pick(title)} {name} for Tuesday.",
+        ]
+    )
+    return text, [("person_name", name)]
+
+
+def _names_latin_initials(k: Kit) -> Sample:
+    _, given, surname = latin_name(k.rng, k.pick(["en", "it", "fr", "de", "es"]))
+    translit = k.pick(["Ivanov", "Petrova", "Smirnov", "Kuznetsova", "Sokolov"])
+    name = k.pick(
+        [
+            f"{given[0]}. {surname}",
+            f"{surname} {given[0]}.",
+            f"{translit} {k.pick('AIMOS')}.{k.pick('AIMOS')}.",
+            f"{given[0]}. {k.pick('ABDJMR')}. {surname}",
+        ]
+    )
+    text = k.pick(
+        [
+            f"Approved by {name} (finance).",
+            f"Report prepared by {name}, reviewed by the audit team.",
+            f"Signed: {name}",
+        ]
+    )
+    return text, [("person_name", name)]
+
+
+def _names_latin_short(k: Kit) -> Sample:
+    _, given, _ = latin_name(k.rng, k.pick(["en", "it", "fr", "de", "es", "ar"]))
+    text = k.pick(
+        [
+            f"Hi {given}, thanks for the quick reply.",
+            f"Can you ask {given} to check the numbers?",
+            f"Thanks {given}!",
+        ]
+    )
+    return text, [("person_name", given)]
+
+
+def _names_mixed(k: Kit) -> Sample:
+    ru = _ru_name_in(k, "nomn", ["ИФ"])
+    _, given, surname = latin_name(k.rng, "ar")
+    latin = f"{given} {surname}"
+    text = f"Переписка: {ru} отправил {latin} коммерческое предложение."
+    return text, [("person_name", ru), ("person_name", latin)]
+
+
+def _name_decoys_ru(k: Kit) -> Sample:
+    return k.pick(
+        [
+            f"Трек-номер посылки RA{k.digits(9)}RU, отправление в пути.",
+            f"Трек-номер {k.digits(14)}. Посылка прибыла в Казань.",
+            "Почта России задерживает отправления в Нижний Новгород.",
+            "Офис на улице Льва Толстого, 16, вход со двора.",
+            "Адрес: ул. Гагарина, д. 5, кв. 12; проспект Мира, 21.",
+            "Филиал в Санкт-Петербурге переезжает на Невский проспект.",
+            "Станция метро Пушкинская закрыта на вход до 10:00.",
+            "ООО «Иванов и партнёры» выставило счёт за март.",
+            "АО «Вектор» и ПАО «Сбербанк» подписали соглашение.",
+            "Лада Веста в наличии у дилера, тест-драйв по записи.",
+            "Установите Яндекс Браузер и войдите через Госуслуги.",
+            "Смартфон Samsung Galaxy и наушники Apple AirPods в одном заказе.",
+            "Роман читается за один вечер, рекомендую.",
+            "Вера в продукт у команды есть, бюджета нет.",
+            "Надежда на скорый ответ поставщика невелика.",
+            "Август выдался напряжённым: три релиза подряд.",
+            "Слава богу, сервер поднялся после перезагрузки.",
+            "Любовь к деталям — наш главный принцип.",
+            "Премия имени Кандинского вручена в Москве.",
+            "Спасибо за заказ! Курьер приедет завтра.",
+            "Добрый день! Прошу выставить счёт на оплату.",
+            "Московская область, Королёвский район, склад № 3.",
+            "Главный офис находится в Екатеринбурге.",
+            "Сроки: Май – Июнь, бюджет согласован.",
+        ]
+    ), []
+
+
+def _name_decoys_en(k: Kit) -> Sample:
+    return k.pick(
+        [
+            f"Tracking number 1Z999AA1{k.digits(10)}, parcel left the Memphis hub.",
+            f"Your parcel RA{k.digits(9)}RU is out for delivery.",
+            "Join via Microsoft Teams or Google Meet, whichever works.",
+            "The Mercedes-Benz GLE and the Harley-Davidson are both in the showroom.",
+            "Our offices: San Diego, Santa Monica and Abu Dhabi.",
+            "The venue is near Victoria Station, two stops from St. Pancras.",
+            "Safari trip to Lake Victoria booked for the sales team.",
+            "The May report is late; the June release moves to July.",
+            "Will you send the deck before the meeting?",
+            "Grace period ends on Friday, after that late fees apply.",
+            "Mark the ticket as resolved and notify support.",
+            "Bill the customer monthly from April onwards.",
+            "Rose gold finish, 256 GB, Apple Watch band included.",
+            "Summer Sale starts Monday at New York and London stores.",
+            "Thanks for the update. Best regards, the Support Team",
+            "Terms and Conditions apply, see Section 4.2 of the Agreement.",
+            "Deploy the Docker image to the Kubernetes cluster in Frankfurt.",
+            'The "Blue Ocean" project kicks off in Dubai next week.',
+            "Paris office closes early on Friday.",
+            "Smith & Sons Ltd. sent the updated quote.",
+        ]
+    ), []
+
+
+NAME_POSITIVES: list[Template] = [
+    _names_ru_nominative,
+    _names_ru_nominative,
+    _names_ru_cases,
+    _names_ru_cases,
+    _names_ru_short,
+    _names_ru_short,
+    _names_ru_two,
+    _names_latin,
+    _names_latin,
+    _names_latin,
+    _names_latin_titles,
+    _names_latin_initials,
+    _names_latin_short,
+    _names_mixed,
+]
+NAME_NEGATIVES: list[Template] = [
+    _name_decoys_ru,
+    _name_decoys_ru,
+    _name_decoys_en,
+    _name_decoys_en,
 ]

@@ -1,8 +1,9 @@
-"""Person names: an optional NER layer on top of the pattern detectors, off by default.
+"""Person names by NER: the optional second opinion a tenant asks for with ``name_model: ner``.
 
-Names have no shape a regex can trust, so they need a model: natasha's news NER tagger
-(slovnet CNN-CRF over navec embeddings, both shipped inside the ``natasha`` wheel and read
-from site-packages, never downloaded). It tags Russian text; a text without one Cyrillic
+The default person-name detector is ``name_rules.RuleNameDetector`` (morphology, word lists
+and context; ``docs/detection.md`` has what each costs and finds). This one is natasha's news
+NER tagger (slovnet CNN-CRF over navec embeddings, both shipped inside the ``natasha`` wheel
+and read from site-packages, never downloaded). It tags Russian text; a text without one Cyrillic
 letter is skipped before the model is touched, so English traffic costs one regex search.
 
 Three small fixes around the model, each one for a miss seen on ``tests/corpus`` or on the
@@ -20,7 +21,7 @@ The model is loaded once per process, on first use or by :meth:`NatashaNameDetec
 missing library fails there). Every detector instance shares it. Without ``natasha`` the
 detector raises :class:`DetectorUnavailableError`, never silently finds nothing.
 
-:func:`with_names` adds the detector to a scanner; ``default_scanner()`` never has it.
+``app.policy.detection`` adds it to the scanners of the tenants that ask for it.
 """
 
 from __future__ import annotations
@@ -31,17 +32,15 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import pymorphy3
 
 from app.protect.detectors.base import DetectorUnavailableError
+from app.protect.detectors.lexicon import _morph
 from app.protect.findings import Finding
 
-if TYPE_CHECKING:
-    from app.protect.scan import Scanner
-
-__all__ = ["CATEGORY", "NatashaNameDetector", "with_names"]
+__all__ = ["CATEGORY", "NatashaNameDetector"]
 
 CATEGORY = "person_name"
 
@@ -87,7 +86,7 @@ def _load_pipeline() -> _Pipeline:
             raise DetectorUnavailableError(
                 f"natasha is installed but its NER model could not be read: {exc}"
             ) from exc
-    return _Pipeline(tagger, pymorphy3.MorphAnalyzer())
+    return _Pipeline(tagger, _morph())  # the analyzer the rules and the lexicons share
 
 
 class _Shared:
@@ -204,21 +203,3 @@ class NatashaNameDetector:
                 spans.append((start, end))
         for start, end in spans:
             yield Finding(CATEGORY, start, end)
-
-
-def with_names(scanner: Scanner, *, load: bool = False) -> Scanner:
-    """``scanner`` plus person names: the scanner a per-tenant selection picks from.
-
-    ``with_names(default_scanner(...)).for_categories(wanted)`` runs the NER model only
-    when ``wanted`` has ``person_name``. A scanner that already reports names comes back
-    as it is; one limited to some categories stays limited to them (plus names). With
-    ``load``, the model is loaded now and a missing library fails here.
-    """
-    from app.protect.scan import Scanner  # scan imports this package: import at call time
-
-    if CATEGORY in scanner.categories:
-        return scanner
-    detector = NatashaNameDetector()
-    if load:
-        detector.load()
-    return Scanner((*scanner.detectors, detector), only=scanner.categories | {CATEGORY})

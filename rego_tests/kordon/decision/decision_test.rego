@@ -48,7 +48,6 @@ test_whole_decision_when_acme_personal_ru if {
 			_ru_rule,
 			"personal data is redacted with pseudonymize before it leaves the gateway (tenant setting)",
 			"personal data is audited at metadata level only",
-			"personal data is never cached: cache off",
 		],
 		"routes": [
 			{"provider": "onprem-vllm", "model": "qwen2.5-72b-instruct"},
@@ -58,7 +57,11 @@ test_whole_decision_when_acme_personal_ru if {
 		],
 		"redaction": "pseudonymize",
 		"quota": _enterprise_quota("tenant:acme-ru"),
-		"cache": {"mode": "off", "ttl_s": 0},
+		# Pseudonymized personal data may be cached: keys and answers hold placeholders only.
+		"cache": {
+			"mode": "exact", "ttl_s": 3600, "epoch": 1, "sampled": false,
+			"baseline": {"provider": "gigachat", "model": "GigaChat-2-Max"},
+		},
 		"audit": {"level": "metadata", "on_queue_full": "deny"},
 	} with input as _doc("acme-ru", {"data": {"sensitivity": "personal", "subjects": ["RU"]}})
 }
@@ -90,7 +93,10 @@ test_whole_decision_when_eu_bank_public_embeddings if {
 		],
 		"redaction": "none",
 		"quota": _enterprise_quota("tenant:eu-bank"),
-		"cache": {"mode": "exact", "ttl_s": 3600},
+		"cache": {
+			"mode": "exact", "ttl_s": 3600, "epoch": 1, "sampled": false,
+			"baseline": {"provider": "mistral-eu", "model": "mistral-embed"},
+		},
 		"audit": {"level": "full", "on_queue_full": "deny"},
 	} with input as _doc("eu-bank", {"request": {"endpoint": "embeddings", "tokens": {"max_output": null}}})
 }

@@ -1,39 +1,46 @@
-"""Person names: the real natasha model on Russian sentences, the corpus, and the seam around it.
+"""Person names: the rules detector (the default), the NER second opinion, plans and the corpus.
 
-These tests need ``natasha`` installed (it ships its model in the wheel, nothing is fetched):
-without it they fail with the detector's own error rather than skip, because a gateway that
-was asked to find names must not quietly find none. The missing-library error itself is
-tested by hiding the module, so it runs either way.
+The NER tests need ``natasha`` installed (it ships its model in the wheel, nothing is
+fetched): without it they fail with the detector's own error rather than skip, because a
+gateway that was asked to find names must not quietly find none. The missing-library error
+itself is tested by hiding the module, so it runs either way.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import ast
+import importlib.util
+import itertools
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.protect.detectors import DetectorUnavailableError
+from app.errors import PolicyUnavailable
+from app.policy.detection import DetectionPlans
 from app.protect.detectors import names as names_module
-from app.protect.detectors.names import NatashaNameDetector, _chunks, _Pipeline, _Shared, with_names
+from app.protect.detectors.base import DetectorUnavailableError
+from app.protect.detectors.name_lists import name_lists
+from app.protect.detectors.name_rules import RuleNameDetector
+from app.protect.detectors.name_words import WordClass, classify
+from app.protect.detectors.names import NatashaNameDetector, _chunks, _Pipeline, _Shared
 from app.protect.findings import Finding
 from app.protect.scan import Scanner, default_scanner
 
 REPO = Path(__file__).resolve().parents[3]
-CORPUS = REPO / "tests" / "corpus" / "corpus.jsonl"
-CYRILLIC = re.compile("[А-Яа-яЁё]")
+CORPUS_DIR = REPO / "tests" / "corpus"
+RULES = RuleNameDetector()
 
 
 @pytest.fixture(scope="module")
-def detector() -> NatashaNameDetector:
+def ner() -> NatashaNameDetector:
     detector = NatashaNameDetector()
     try:
         detector.load()
@@ -42,16 +49,26 @@ def detector() -> NatashaNameDetector:
     return detector
 
 
-def _values(detector: NatashaNameDetector, text: str) -> list[str]:
+def _values(detector: RuleNameDetector | NatashaNameDetector, text: str) -> list[str]:
     return [text[f.start : f.end] for f in detector.find(text)]
 
 
-# --- the model on Russian text ----------------------------------------------------------------
+def _expected(text: str, names: list[str]) -> list[Finding]:
+    expected, start = [], 0
+    for name in names:
+        start = text.index(name, start)
+        expected.append(Finding("person_name", start, start + len(name)))
+        start += len(name)
+    return expected
+
+
+# --- the rules: Russian -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("text", "names"),
     [
+        ("клиент Петров Иван Сергеевич просит вернуть деньги", ["Петров Иван Сергеевич"]),
         ("Вчера Иван Петров подписал договор поставки.", ["Иван Петров"]),
         ("Передайте документы Ивану Петрову до пятницы.", ["Ивану Петрову"]),
         ("Договор подписан Петровым Иваном Сергеевичем.", ["Петровым Иваном Сергеевичем"]),
@@ -61,70 +78,275 @@ def _values(detector: NatashaNameDetector, text: str) -> list[str]:
             "Ответственный — Петров И. С., согласовал А. С. Пушкин.",
             ["Петров И. С.", "А. С. Пушкин"],
         ),
+        ("Приказ подписал Г.П. Зайцев.", ["Г.П. Зайцев"]),
         ("Добрый день, Сергей Викторович! Счёт во вложении.", ["Сергей Викторович"]),
-        ("Spoke with Иван Петров yesterday about the invoice.", ["Иван Петров"]),
+        ("Позвоните Ахметову в понедельник.", ["Ахметову"]),
+        ('{"name": "Тимур Ахметов", "city": "Казань"}', ["Тимур Ахметов"]),
+        ("Роман Новиков и Динара Сейткали в копии.", ["Роман Новиков", "Динара Сейткали"]),
+        ("клиент Нгуен пришёл без записи", ["Нгуен"]),
+        ("ИП Морозова А., ОГРНИП не указан.", ["Морозова А."]),
+        ("ФИО: ПЕТРОВ ИВАН СЕРГЕЕВИЧ", ["ПЕТРОВ ИВАН СЕРГЕЕВИЧ"]),
+        ("Салтыков-Щедрин и Анна-Мария Шевченко", ["Салтыков-Щедрин", "Анна-Мария Шевченко"]),
     ],
 )
-def test_finds_names_in_every_case_with_exact_offsets(
-    detector: NatashaNameDetector, text: str, names: list[str]
-) -> None:
-    found = list(detector.find(text))
-    expected, start = [], 0
-    for name in names:
-        start = text.index(name, start)
-        expected.append(Finding("person_name", start, start + len(name)))
-        start += len(name)
-    assert found == expected
+def test_rules_find_russian_names_with_exact_offsets(text: str, names: list[str]) -> None:
+    assert list(RULES.find(text)) == _expected(text, names)
 
 
 @pytest.mark.parametrize(
     "text",
     [
+        "Трек-номер посылки RA123456789RU, отправление в пути.",
         "Офис компании находится в Москве, филиал — в Санкт-Петербурге.",
-        "ООО «Ромашка» выставило счёт за март.",
         'ООО "Ромашка" и АО «Вектор» подписали акт сверки.',
-        "Отчёт за январь, февраль, март, апрель, май и декабрь.",
-        "Санкт-Петербург, ул. Ленина, д. 5, кв. 12",
-        "Приходите в Сбербанк в понедельник.",
-        "Перезвоните мне завтра после обеда.",
-        "Оплатите заказ до пятницы, пожалуйста.",
-        "Здравствуйте! Подскажите, как оформить возврат?",
+        "ООО «Иванов и партнёры» выставило счёт за март.",
+        "Компания «Белая Роза» просит продлить договор.",
+        "Отчёт за январь, февраль, март. Август выдался напряжённым.",
+        "Санкт-Петербург, ул. Ленина, д. 5; улица Льва Толстого, 16",
+        "Станция метро Пушкинская, проспект Мира, премия имени Кандинского.",
+        "Лада Веста в наличии у дилера.",
+        "Роман читается за вечер. Вера в продукт есть. Надежда невелика.",
+        "Перезвоните мне завтра после обеда. Спасибо за заказ!",
+        "Страховой номер и ИНН, СНИЛС, ОГРН — в анкете.",
     ],
 )
-def test_finds_no_names_where_there_are_none(detector: NatashaNameDetector, text: str) -> None:
-    assert _values(detector, text) == []
+def test_rules_find_no_russian_names_where_there_are_none(text: str) -> None:
+    assert _values(RULES, text) == []
 
 
-def test_reads_names_inside_json(detector: NatashaNameDetector) -> None:
-    # The news model sees nothing in quoted JSON values unless the quotes read as spaces.
-    text = '{"customer": {"name": "Тимур Ахметов", "city": "Казань"}}'
-    found = list(detector.find(text))
-    start = text.index("Тимур")
-    assert found == [Finding("person_name", start, start + len("Тимур Ахметов"))]
+# --- the rules: Latin script ---------------------------------------------------------------------
 
 
-def test_cuts_a_verb_off_the_edge_of_a_name(detector: NatashaNameDetector) -> None:
-    # The raw tagger returns "Позвоните Ахметову"; the imperative is no part of the name.
-    assert _values(detector, "Позвоните Ахметову в понедельник.") == ["Ахметову"]
-    # A noun stays: many surnames are nouns.
-    assert _values(detector, "Скажите Воробью, что всё готово.") == ["Воробью"]
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Best regards,\nJohn Miller\nHead of Procurement", ["John Miller"]),
+        (
+            "Mohammed bin Rashid Al Maktoum met Dr. Haddad.",
+            ["Mohammed bin Rashid Al Maktoum", "Haddad"],
+        ),
+        (
+            "Muhammad Al-Rashid and Fatima al-Farsi signed.",
+            ["Muhammad Al-Rashid", "Fatima al-Farsi"],
+        ),
+        ("Abdullah ibn Saud Al-Otaibi called twice.", ["Abdullah ibn Saud Al-Otaibi"]),
+        ("Il signor Marco Rossi e Giulia D'Angelo", ["Marco Rossi", "Giulia D'Angelo"]),
+        (
+            "Jean-Pierre Dupont et Marie-Claire Lefèvre",
+            ["Jean-Pierre Dupont", "Marie-Claire Lefèvre"],
+        ),
+        ("Der Kunde Herr Schmidt und Hans-Peter Müller", ["Schmidt", "Hans-Peter Müller"]),
+        ("María de la Fuente y José García", ["María de la Fuente", "José García"]),
+        ("Will Smith and April O'Neil", ["Will Smith", "April O'Neil"]),
+        ("Approved by J. Smith and Ivanov I.I.", ["J. Smith", "Ivanov I.I."]),
+        ("Hi Sarah, thanks! Sarah's report is attached.", ["Sarah", "Sarah"]),
+        ("Contact Dr Nasser Al-Khatib for the results.", ["Nasser Al-Khatib"]),
+        ("Spoke with Иван Петров and Emily Clark.", ["Иван Петров", "Emily Clark"]),
+    ],
+)
+def test_rules_find_latin_names_with_exact_offsets(text: str, names: list[str]) -> None:
+    assert list(RULES.find(text)) == _expected(text, names)
 
 
-def test_long_text_is_read_in_chunks_with_exact_offsets(detector: NatashaNameDetector) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tracking number 1Z999AA10123456784, parcel left the Memphis hub.",
+        "Join via Microsoft Teams or Google Meet.",
+        "The Mercedes-Benz GLE and the Harley-Davidson are in the showroom.",
+        "Our offices: San Diego, Santa Monica, Abu Dhabi and Port Said.",
+        "Near Victoria Station; safari to Lake Victoria.",
+        "The May report is late; the June release moves to July.",
+        "Will you send the deck? Grace period ends Friday. Mark it done.",
+        "Lincoln Electric quoted a lower price; Chase Bank flagged it.",
+        "Smith & Sons Ltd. sent the quote. Johnson & Johnson reported.",
+        "Deploy the Docker image to Kubernetes in Frankfurt. IBAN, SWIFT, CEO.",
+        "Mail Ivan.Petrov@Mail.Ru about it.",
+    ],
+)
+def test_rules_find_no_latin_names_where_there_are_none(text: str) -> None:
+    assert _values(RULES, text) == []
+
+
+@pytest.mark.parametrize(
+    ("word", "kind"),
+    [
+        ("Ивану", WordClass.GIVEN),
+        ("Вера", WordClass.AMBIGUOUS),
+        ("Петровым", WordClass.SURNAME),
+        ("Зайцев", WordClass.SURNAME),  # also "of hares": the plural genitive does not compete
+        ("Нурлановой", WordClass.SURNAME),  # unknown to the dictionary: its ending decides
+        ("Сейткали", WordClass.OTHER),
+        ("Викторовной", WordClass.PATRONYMIC),
+        ("Страховой", WordClass.NOT_NAME),
+        ("Москва", WordClass.NOT_NAME),
+        ("ИНН", WordClass.NOT_NAME),
+        ("Sarah", WordClass.GIVEN),
+        ("Victoria", WordClass.AMBIGUOUS),
+        ("Al-Farsi", WordClass.SURNAME),
+        ("Bin", WordClass.PARTICLE),
+        ("Microsoft", WordClass.NOT_NAME),
+        ("Electric", WordClass.OTHER),
+        ("IBAN", WordClass.NOT_NAME),
+    ],
+)
+def test_word_classes(word: str, kind: WordClass) -> None:
+    assert classify(word) is kind
+
+
+def test_word_lists_are_lower_case_and_disjoint_where_it_matters() -> None:
+    lists = name_lists()
+    assert len(lists.given) > 1000
+    for words in lists:
+        assert words
+        assert all(word == word.lower() for word in words)
+    assert not lists.given & lists.ambiguous
+    assert not lists.given & lists.not_names
+
+
+@given(
+    st.text(alphabet=st.sampled_from('Аа Иван Петров И. S. Sarah al-bin «»"\n.,-'), max_size=300)
+)
+def test_rules_findings_are_in_bounds_ordered_and_capitalised(text: str) -> None:
+    found = list(RULES.find(text))
+    assert all(0 <= f.start < f.end <= len(text) for f in found)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))
+    assert all(text[f.start].isupper() or text[f.start] in "ae" for f in found)
+
+
+# --- scanners and plans -----------------------------------------------------------------------
+
+
+def test_default_scanner_finds_names_by_rules_and_only_when_asked() -> None:
+    scanner = default_scanner()
+    assert "person_name" in scanner.categories
+    text = "Иван Петров, ivan.petrov@example.ru, +7 916 234-56-78"
+    without = scanner.for_categories(["email", "phone"])
+    assert all(not isinstance(d, RuleNameDetector) for d in without.detectors)
+    assert [(f.category, text[f.start : f.end]) for f in scanner.scan(text)][:2] == [
+        ("person_name", "Иван Петров"),
+        ("email", "ivan.petrov@example.ru"),
+    ]
+
+
+def test_profile_counts_names() -> None:
+    profile = default_scanner().profile(
+        "chat.completions",
+        {"messages": [{"role": "user", "content": "Передайте Ивану Петрову: ИНН 7707083893"}]},
+    )
+    assert profile.categories == {"inn": 1, "person_name": 1}
+
+
+BASE = {"categories": ["email", "person_name"]}
+
+
+def test_every_plan_has_the_rules_and_only_ner_tenants_have_the_model(
+    ner: NatashaNameDetector,
+) -> None:
+    tenants = {"plain": {}, "ner": {"detection": {"name_model": "ner"}}}
+    plans = DetectionPlans({"categories": ["email"]}, tenants)
+    assert "person_name" not in plans.scanner_for("plain").categories  # the bundle decides
+    plans = DetectionPlans(BASE, tenants)
+    kinds = {t: [type(d).__name__ for d in plans.scanner_for(t).detectors] for t in tenants}
+    assert kinds == {
+        "plain": ["EmailDetector", "RuleNameDetector"],
+        "ner": ["EmailDetector", "RuleNameDetector", "NatashaNameDetector"],
+    }
+    # The model as second opinion: "Воробью" is a noun the rules leave alone; the NER finds it.
+    text = "Скажите Воробью, что Иван Петров всё подписал."
+    found = {t: _values_of(plans.scanner_for(t), text) for t in tenants}
+    assert found == {"plain": ["Иван Петров"], "ner": ["Воробью", "Иван Петров"]}
+    # name_model: ner asks for names even where the bundle does not.
+    ner_only = DetectionPlans({"categories": ["email"]}, tenants).scanner_for("ner")
+    assert "person_name" in ner_only.categories
+
+
+def _values_of(scanner: Scanner, text: str) -> list[str]:
+    return [text[f.start : f.end] for f in scanner.scan(text) if f.category == "person_name"]
+
+
+def test_a_ner_plan_without_natasha_fails_its_tenant_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "natasha", None)  # import natasha -> ImportError
+    monkeypatch.setattr(names_module, "_SHARED", _Shared(names_module._load_pipeline))
+    plans = DetectionPlans(BASE, {"plain": {}, "ner": {"detection": {"name_model": "ner"}}})
+    with pytest.raises(PolicyUnavailable, match="pip install natasha") as caught:
+        plans.scanner_for("ner")
+    assert caught.value.code == "detection_unavailable"
+    assert "person_name" in plans.scanner_for("plain").categories  # the others go on
+
+
+# --- imports run one way ------------------------------------------------------------------------
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_detectors_and_the_scanner_never_import_the_detector_package() -> None:
+    # detectors/__init__ re-exports the families; a family (or scan.py) importing the package
+    # back, or a detector importing the scanner, is the circle this layout removed.
+    protect = REPO / "app" / "protect"
+    for path in [*sorted((protect / "detectors").glob("*.py")), protect / "scan.py"]:
+        if path.name == "__init__.py":
+            continue
+        imports = _imports(path)
+        assert "app.protect.detectors" not in imports, path.name
+        if path.parent.name == "detectors":
+            assert "app.protect.scan" not in imports, path.name
+
+
+def test_importing_a_family_alone_works_in_a_fresh_interpreter() -> None:
+    code = "import app.protect.detectors.names, app.protect.scan, app.protect.detectors"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+
+
+# --- the NER model on Russian text (the second opinion) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Вчера Иван Петров подписал договор поставки.", ["Иван Петров"]),
+        ("Договор подписан Петровым Иваном Сергеевичем.", ["Петровым Иваном Сергеевичем"]),
+        (
+            "Ответственный — Петров И. С., согласовал А. С. Пушкин.",
+            ["Петров И. С.", "А. С. Пушкин"],
+        ),
+        ("Spoke with Иван Петров yesterday about the invoice.", ["Иван Петров"]),
+    ],
+)
+def test_ner_finds_names_with_exact_offsets(
+    ner: NatashaNameDetector, text: str, names: list[str]
+) -> None:
+    assert list(ner.find(text)) == _expected(text, names)
+
+
+def test_ner_reads_names_inside_json_and_trims_verbs(ner: NatashaNameDetector) -> None:
+    assert _values(ner, '{"customer": {"name": "Тимур Ахметов", "city": "Казань"}}') == [
+        "Тимур Ахметов"
+    ]
+    assert _values(ner, "Позвоните Ахметову в понедельник.") == ["Ахметову"]
+    assert _values(ner, "Скажите Воробью, что всё готово.") == ["Воробью"]
+
+
+def test_ner_long_text_is_read_in_chunks_with_exact_offsets(ner: NatashaNameDetector) -> None:
     sentence = "Вчера Иван Петров передал Анне Морозовой отчёт за квартал. "
     text = sentence * 120  # about 7,000 characters: several chunks
-    found = list(detector.find(text))
-    values = [text[f.start : f.end] for f in found]
-    assert values == ["Иван Петров", "Анне Морозовой"] * 120
+    found = list(ner.find(text))
+    assert [text[f.start : f.end] for f in found] == ["Иван Петров", "Анне Морозовой"] * 120
     assert all(f.start % len(sentence) in (6, 26) for f in found)
-
-
-def test_empty_and_whitespace_texts(detector: NatashaNameDetector) -> None:
-    for text in ("", " ", "\n\n", "а"):
-        assert list(detector.find(text)) == []
-
-
-# --- skipping, chunking and loading, on a fake tagger -----------------------------------------
 
 
 class _FakeTagger:
@@ -144,23 +366,18 @@ class _Markup:
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> _FakeTagger:
+def fake(monkeypatch: pytest.MonkeyPatch, ner: NatashaNameDetector) -> _FakeTagger:
     tagger = _FakeTagger()
     morph = names_module._SHARED.get().morph
     monkeypatch.setattr(names_module, "_SHARED", _Shared(lambda: _Pipeline(tagger, morph)))
     return tagger
 
 
-def test_text_without_cyrillic_never_reaches_the_model(fake: _FakeTagger) -> None:
-    english = "John Miller asked us to resend invoice INV-2024-00731. " * 200
+def test_ner_only_reads_chunks_with_cyrillic(fake: _FakeTagger) -> None:
+    english = "Please review the incident report and summarise it.\n" * 60  # ~3,100 chars
     assert list(NatashaNameDetector().find(english)) == []
     assert fake.read == []
-
-
-def test_only_chunks_with_cyrillic_reach_the_model(fake: _FakeTagger) -> None:
-    english = "Please review the incident report and summarise it.\n" * 60  # ~3,100 chars
-    text = english + "Клиент Иван Петров ждёт звонка.\n" + english
-    list(NatashaNameDetector().find(text))
+    list(NatashaNameDetector().find(english + "Клиент Иван Петров ждёт звонка.\n" + english))
     assert len(fake.read) == 1
     assert "Иван Петров" in fake.read[0]
     assert len(fake.read[0]) <= 1000
@@ -185,9 +402,6 @@ def test_chunks_end_at_sentences_and_keep_initials() -> None:
     pieces = [piece for _, piece in _chunks(text, 300)]
     assert len(pieces) > 5
     assert all(piece.endswith("домой. ") for piece in pieces[:-1])
-
-
-def test_a_run_without_spaces_is_cut_at_the_limit() -> None:
     assert [len(piece) for _, piece in _chunks("я" * 2500, 1000)] == [1000, 1000, 500]
 
 
@@ -229,29 +443,16 @@ def test_a_failed_load_is_tried_again() -> None:
     assert len(attempts) == 2
 
 
-def test_every_detector_shares_one_model(detector: NatashaNameDetector) -> None:
-    other = NatashaNameDetector()
-    assert other.loaded
-    assert names_module._SHARED.get() is names_module._SHARED.get()
-
-
 def test_missing_natasha_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "natasha", None)  # import natasha -> ImportError
+    monkeypatch.setitem(sys.modules, "natasha", None)
     monkeypatch.setattr(names_module, "_SHARED", _Shared(names_module._load_pipeline))
     detector = NatashaNameDetector()
     assert not detector.loaded
     with pytest.raises(DetectorUnavailableError, match=r"pip install natasha"):
         list(detector.find("Иван Петров"))
-    # English text too: a policy that asked for names must hear that it cannot have them.
+    # English text too: a policy that asked for the model must hear that it cannot have it.
     with pytest.raises(DetectorUnavailableError, match=r"pip install natasha"):
         list(detector.find("John Miller"))
-    with pytest.raises(DetectorUnavailableError):
-        detector.load()
-    with pytest.raises(DetectorUnavailableError):
-        with_names(default_scanner(), load=True)
-    lazy = with_names(default_scanner())  # without load=, the error waits for the first scan
-    with pytest.raises(DetectorUnavailableError):
-        lazy.scan("Иван Петров")
 
 
 def test_the_model_loads_with_the_network_closed() -> None:
@@ -278,116 +479,33 @@ print([text[f.start:f.end] for f in NatashaNameDetector().find(text)])
     assert completed.stdout.strip() == "['Петровым Иваном Сергеевичем']"
 
 
-# --- scanners ---------------------------------------------------------------------------------
-
-
-def test_default_scanner_has_no_names_and_with_names_adds_them() -> None:
-    base = default_scanner()
-    assert "person_name" not in base.categories
-    scanner = with_names(base)
-    assert scanner.categories == base.categories | {"person_name"}
-    assert with_names(scanner) is scanner
-    assert "person_name" not in base.categories  # the base is left alone
-
-
-def test_for_categories_runs_the_model_only_when_names_are_asked_for(
-    detector: NatashaNameDetector,
-) -> None:
-    scanner = with_names(default_scanner())
-    text = "Иван Петров, ivan.petrov@example.ru, +7 916 234-56-78"
-    names_only = scanner.for_categories(["person_name"])
-    assert [type(d).__name__ for d in names_only.detectors] == ["NatashaNameDetector"]
-    assert [f.category for f in names_only.scan(text)] == ["person_name"]
-    without = scanner.for_categories(["email", "phone"])
-    assert all(not isinstance(d, NatashaNameDetector) for d in without.detectors)
-    both = scanner.for_categories(["person_name", "email"])
-    found = both.scan(text)
-    assert [(f.category, text[f.start : f.end]) for f in found] == [
-        ("person_name", "Иван Петров"),
-        ("email", "ivan.petrov@example.ru"),
-    ]
-
-
-def test_with_names_keeps_a_subset_a_subset(detector: NatashaNameDetector) -> None:
-    subset = with_names(default_scanner().for_categories(["email"]))
-    assert subset.categories == {"email", "person_name"}
-    text = "Иван Петров, ivan.petrov@example.ru, +7 916 234-56-78"
-    assert [f.category for f in subset.scan(text)] == ["person_name", "email"]  # no phone
-
-
-def test_profile_counts_names(detector: NatashaNameDetector) -> None:
-    scanner: Scanner = with_names(default_scanner())
-    profile = scanner.profile(
-        "chat.completions",
-        {"messages": [{"role": "user", "content": "Передайте Ивану Петрову: ИНН 7707083893"}]},
-    )
-    assert profile.categories == {"inn": 1, "person_name": 1}
-
-
 # --- the corpus -------------------------------------------------------------------------------
 
 
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+def _scorer() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("kordon_corpus_score", CORPUS_DIR / "score.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_corpus_recall_and_precision_on_names(detector: NatashaNameDetector) -> None:
-    """Scored by overlapping span, as ``tests/corpus/score.py`` does, Russian and Latin apart.
+def test_corpus_names_per_language_with_the_default_scanner() -> None:
+    """The pass mark of issue 10: >= 0.95 recall and >= 0.97 precision, Russian and English."""
+    scorer = _scorer()
+    scores = scorer.score(default_scanner())
+    print(scorer.table(scores, len(scorer.load()), 0))  # shown with pytest -s
+    for row in ("person_name/ru", "person_name/en"):
+        result = scores[row]
+        assert result.tp >= 50, (row, result)
+        assert result.recall >= 0.95, (row, result)
+        assert result.precision >= 0.97, (row, result)
 
-    The corpus leaves some names unlabelled (the sole trader in "ИП Морозова А.", the ФИО
-    column of its CSV rows), so precision is given twice: against the labels, and counting
-    as right an unlabelled finding made only of the corpus's own name words and initials.
-    """
-    samples = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
-    name_words = {
-        word
-        for sample in samples
-        for label in sample["labels"]
-        if label["category"] == "person_name"
-        for word in label["value"].split()
-    }
-    counts = {script: {"tp": 0, "fn": 0} for script in ("ru", "latin")}
-    fp = unlabelled_names = 0
-    exact = 0
-    false_positives: list[str] = []
-    for sample in samples:
-        text = sample["text"]
-        labels = [
-            (match.start(), match.end(), "ru" if CYRILLIC.search(label["value"]) else "latin")
-            for label in sample["labels"]
-            if label["category"] == "person_name"
-            for match in re.finditer(re.escape(label["value"]), text)
-        ]
-        got = [(f.start, f.end) for f in detector.find(text)]
-        for start, end, script in labels:
-            hit = any(_overlaps((start, end), guess) for guess in got)
-            counts[script]["tp" if hit else "fn"] += hit or 1
-            exact += (start, end) in got
-        for guess in got:
-            if any(_overlaps(guess, (start, end)) for start, end, _ in labels):
-                continue
-            words = text[guess[0] : guess[1]].split()
-            if all(w in name_words or re.fullmatch(r"[А-ЯЁ]\.", w) for w in words):
-                unlabelled_names += 1
-            else:
-                fp += 1
-                false_positives.append(text[guess[0] : guess[1]])
-    tp_ru, fn_ru = counts["ru"]["tp"], counts["ru"]["fn"]
-    tp_all = tp_ru + counts["latin"]["tp"]
-    recall_ru = tp_ru / (tp_ru + fn_ru)
-    recall_latin = counts["latin"]["tp"] / max(1, counts["latin"]["tp"] + counts["latin"]["fn"])
-    precision_labels = tp_all / (tp_all + fp + unlabelled_names)
-    precision_names = (tp_all + unlabelled_names) / (tp_all + fp + unlabelled_names)
-    print(  # shown with pytest -s
-        f"\nperson_name, Russian labels: {tp_ru}/{tp_ru + fn_ru} recall {recall_ru:.3f}"
-        f" ({exact} with the exact span)"
-        f"\nperson_name, Latin labels:   {counts['latin']['tp']}/"
-        f"{counts['latin']['tp'] + counts['latin']['fn']} recall {recall_latin:.3f}"
-        " (English text is not read: the model is Russian)"
-        f"\nprecision against labels {precision_labels:.3f}; counting {unlabelled_names} "
-        f"unlabelled names as right {precision_names:.3f}; false positives: {false_positives}"
-    )
-    assert tp_ru + fn_ru >= 30
-    assert recall_ru >= 0.95
-    assert precision_names >= 0.95
-    assert fp <= 3
+
+def test_corpus_names_in_russian_with_the_ner_model(ner: NatashaNameDetector) -> None:
+    # The second opinion on its own: Russian only (it never reads Latin-script names).
+    scores = _scorer().score(Scanner([ner]))
+    assert scores["person_name/ru"].recall >= 0.95, scores["person_name/ru"]
+    assert scores["person_name/ru"].precision >= 0.95, scores["person_name/ru"]
