@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from app.cli import keys, policy, serve, usage
+from app.cli import audit, cache, keys, policy, replay, serve, usage
 
 __all__ = ["main"]
 
@@ -14,9 +14,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kordon", description="Policy-as-code LLM gateway")
     commands = parser.add_subparsers(dest="command", required=True)
     serve.register(commands)
-    policy.register(commands)
+    replay.register(policy.register(commands))
     keys.register(commands)
     usage.register(commands)
+    audit.register(commands)
+    cache.register(commands)
     return parser
 
 

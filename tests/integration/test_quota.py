@@ -161,7 +161,9 @@ def test_upstream_failure_refunds_the_reservation(
         upstream.fail_status = 503
     with pytest.raises(openai.APIStatusError) as caught:
         _ask(cluster.client("q-settle"))
-    assert caught.value.status_code == 502
+    assert caught.value.status_code == 503
+    assert isinstance(caught.value.body, dict)
+    assert caught.value.body["code"] == "no_route_available"
     after = cluster.usage("q-settle")
     for name in ("requests_per_hour", "tokens_per_hour", "budget_per_month"):
         assert after[name]["used"] == before[name]["used"], name
