@@ -42,6 +42,8 @@ class AuditEvent:
     error: str | None = None
     usage: Mapping[str, int] | None = None
     price: Price | None = None
+    # x-kordon-cache of the answer: hit-exact | hit-semantic | miss | off (None: no answer).
+    cache: str | None = None
     finished: float | None = None
 
 
@@ -83,7 +85,9 @@ def record_body(event: AuditEvent) -> dict[str, object]:
     route = None
     if event.route is not None:
         route = {"provider": event.route.provider, "model": event.route.model}
-        attempts.append({**route, "ok": True, "reason": None, "status": event.status})
+        # A cache hit called no upstream: the route names whose stored answer was served.
+        if not (event.cache or "").startswith("hit-"):
+            attempts.append({**route, "ok": True, "reason": None, "status": event.status})
     return {
         "time": rfc3339(event.started_at),
         "decision_id": policy.decision_id if policy else None,
@@ -98,6 +102,7 @@ def record_body(event: AuditEvent) -> dict[str, object]:
         "attempts": attempts,
         "status": event.status,
         "error": event.error,
+        "cache": event.cache,
         "tokens": {"prompt": prompt, "completion": completion},
         "cost": _cost(event, prompt, completion),
         "timings_ms": {

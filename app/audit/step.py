@@ -57,6 +57,7 @@ class Recording:
         event = self.event
         event.status, event.route, event.attempts = outcome.status, outcome.route, outcome.attempts
         event.first_byte, event.price = outcome.first_byte, outcome.price
+        event.cache = outcome.cache
         if outcome.status != 200:
             event.error = f"upstream_http_{outcome.status}"
         if outcome.stream is None:

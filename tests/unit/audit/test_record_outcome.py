@@ -1,0 +1,32 @@
+"""The record says how the answer was produced: the route, and whether the cache served it."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.audit.record import record_body
+from app.audit.step import AuditStep
+from app.executor import Outcome
+from app.keys import Principal
+from app.schemas.contract import Route
+
+
+@pytest.mark.parametrize("cache", ["hit-exact", "hit-semantic", "miss", "off"])
+def test_the_record_names_the_cache_outcome(cache: str) -> None:
+    recording = AuditStep(None).begin("req_1", Principal("acme-ru", "key_1", "planner", ()))
+    route = Route(provider="onprem-vllm", model="qwen2.5-72b-instruct")
+    recording.finished(Outcome(200, route, [], cache=cache))
+    body = record_body(recording.event)
+    assert body["cache"] == cache
+    assert body["route"] == {"provider": "onprem-vllm", "model": "qwen2.5-72b-instruct"}
+    # A hit called no upstream, so it lists no attempt; otherwise the route answered.
+    called = [{**body["route"], "ok": True, "reason": None, "status": 200}]
+    assert body["attempts"] == ([] if cache.startswith("hit-") else called)
+
+
+def test_a_refused_request_has_no_cache_outcome() -> None:
+    recording = AuditStep(None).begin("req_2", Principal("acme-ru", "key_1", "planner", ()))
+    recording.failed(RuntimeError("boom"))
+    body = record_body(recording.event)
+    assert body["cache"] is None
+    assert (body["status"], body["error"]) == (500, "internal_error")
