@@ -2,12 +2,15 @@
 
     deny     → PolicyDenied (403 with the policy's reasons)
     protect  → block (422) | mask | pseudonymize | none, on every text the model will see
+    cache    → lookup where the decision's `cache` allows (app/cache/step.py); a hit is served
+               with the requester's values restored, draws a request but no tokens from quota
     reserve  → quota hold for the most the request can cost (429 over a limit)
     route    → the decision's routes in order, open circuits skipped, fallback before the
                first byte; after it, a broken stream ends with an OpenAI error event
     restore  → originals back into the answer (streaming-aware)
     settle   → charge the usage the upstream reported (else estimated from what was
                delivered); refund when no route answered
+    keep     → store a missed answer (placeholders in) and count its savings
 
 Protect runs before reserve (the design had it after) so that a blocked request never
 touches the quota store. The policy decides what is permitted; the executor decides what is
@@ -16,13 +19,16 @@ possible now.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
 import orjson
 
+from app.cache.entries import Entry
+from app.cache.step import NO_USAGE, CacheStep, Ticket
 from app.errors import PolicyDenied, UpstreamUnavailable
 from app.policy.bundle_data import BundleViews
 from app.policy.input import Endpoint
@@ -30,7 +36,9 @@ from app.policy.opa import PolicyResult
 from app.protect.scan import ScanResult
 from app.protect.step import Protected, Protector
 from app.protect.vault import SessionScope
+from app.providers.adapters.base import Outbound
 from app.providers.catalog import Catalog
+from app.providers.response import UpstreamResponse
 from app.providers.routing import Attempt, Lease, Router
 from app.providers.stream import DONE, StreamBroken, error_event, upstream_events
 from app.quota.amounts import Price
@@ -41,10 +49,6 @@ from app.sse import event_data
 
 __all__ = ["Call", "Executor", "Outcome"]
 
-_PATHS: dict[Endpoint, str] = {
-    "chat.completions": "/chat/completions",
-    "embeddings": "/embeddings",
-}
 _FORWARDED_HEADERS = ("content-type",)
 
 
@@ -59,6 +63,7 @@ class Call:
     scan: ScanResult
     policy: PolicyResult
     session: SessionScope | None = None
+    tenant: str = ""
 
 
 @dataclass(slots=True)
@@ -74,6 +79,8 @@ class Outcome:
     first_byte: float = 0.0
     price: Price | None = None
     usage: dict[str, int] | None = None
+    # hit-exact | hit-semantic | miss | off (also the x-kordon-cache header)
+    cache: str = "off"
 
 
 class Executor:
@@ -84,7 +91,9 @@ class Executor:
         protector: Protector,
         quota: QuotaStep,
         idle_timeout_s: float,
+        cache: CacheStep,
     ) -> None:
+        self._cache = cache
         self._router = router
         self._idle_timeout_s = idle_timeout_s
         self._views = views
@@ -102,6 +111,9 @@ class Executor:
         )
         catalog = (await self._views.get(call.policy.revision)).catalog
         payload, max_output = _bounded(call, protected.payload, decision.quota, catalog)
+        ticket = await self._cache.lookup(call.tenant, call.endpoint, decision, payload)
+        if (entry := ticket.hit) is not None:
+            return await self._from_cache(call, ticket, entry, protected, catalog)
         hold = await self._quota.reserve(
             decision.quota,
             decision.routes,
@@ -114,8 +126,7 @@ class Executor:
             opened = await self._router.open_first(
                 decision.routes,
                 catalog,
-                _PATHS[call.endpoint],
-                lambda r: orjson.dumps({**payload, "model": r.model}),
+                Outbound(call.endpoint, payload, max_output, decision.provider_logging),
                 call.request_id,
                 decision.region,
             )
@@ -125,13 +136,15 @@ class Executor:
         route, response, attempts = opened.route, opened.response, opened.attempts
         headers = {k: v for k, v in response.headers.items() if k.lower() in _FORWARDED_HEADERS}
         headers.update(hold.headers())
+        headers["x-kordon-cache"] = ticket.status
         facts = catalog.models.get((route.provider, route.model))
         outcome = Outcome(response.status, route, attempts, headers, first_byte=time.perf_counter())
         outcome.price = facts.price if facts else None
+        outcome.cache = ticket.status
+        keep = functools.partial(self._cache.keep, ticket, prices=catalog)
         if call.stream and response.status == 200:
-            wants_usage = bool(_dict(call.payload.get("stream_options")).get("include_usage"))
-            relay = _Relay(response, opened.lease, hold, outcome, call.prompt_tokens)
-            outcome.stream = relay.run(protected, wants_usage, self._idle_timeout_s)
+            relay = _Relay(response, opened.lease, hold, outcome, call.prompt_tokens, keep)
+            outcome.stream = relay.run(protected, _wants_usage(call), self._idle_timeout_s)
             return outcome
         try:
             body = await response.read()
@@ -151,8 +164,32 @@ class Executor:
             return outcome
         outcome.usage = _usage(_json(body))
         await hold.settle(route, outcome.usage)
+        await keep(route, outcome.usage, answer=body)
         outcome.body = protected.restore_body(body)
         return outcome
+
+    async def _from_cache(
+        self, call: Call, ticket: Ticket, entry: Entry, protected: Protected, catalog: Catalog
+    ) -> Outcome:
+        """Serve a hit. It still passes quota: it draws a request, but no tokens or money,
+        because no upstream was called (docs/cache.md)."""
+        decision = call.policy.decision
+        hold = await self._quota.reserve(
+            decision.quota, decision.routes, catalog, 0, 0, call.request_id
+        )
+        served = self._cache.serve(entry, call.stream, _wants_usage(call), protected.restore_body)
+        await hold.settle(served.route, NO_USAGE)
+        await self._cache.keep(ticket, served.route, None, catalog, b"")
+        headers = {**hold.headers(), "x-kordon-cache": ticket.status}
+        if served.stream is None:
+            headers["content-type"] = "application/json"
+        outcome = Outcome(200, served.route, [], headers, served.body, served.stream)
+        outcome.usage, outcome.cache = dict(NO_USAGE), ticket.status
+        return outcome
+
+
+def _wants_usage(call: Call) -> bool:
+    return bool(_dict(call.payload.get("stream_options")).get("include_usage"))
 
 
 def _bounded(
@@ -205,12 +242,14 @@ class _Relay:
 
     def __init__(
         self,
-        response: aiohttp.ClientResponse,
+        response: UpstreamResponse,
         lease: Lease,
         hold: Hold,
         outcome: Outcome,
         prompt_tokens: int,
+        keep: Callable[..., Awaitable[None]],
     ) -> None:
+        self._keep = keep
         self._response = response
         self._lease = lease
         self._hold = hold
@@ -231,7 +270,7 @@ class _Relay:
         usage: dict[str, int] | None = None
         verdict: bool | None = None
         reason: str | None = None
-        chunks = self._response.content.iter_any()
+        chunks = self._response.chunks()
         try:
             try:
                 async for events in upstream_events(chunks, idle_timeout_s):
@@ -263,6 +302,8 @@ class _Relay:
             self._lease.finish(verdict, reason)
             self._outcome.usage = usage or self._delivered_usage()
             await self._hold.settle(self._outcome.route, self._outcome.usage)
+            if verdict:
+                await self._keep(self._outcome.route, self._outcome.usage, answer=self._delivered)
 
     def _delivered_usage(self) -> dict[str, int]:
         """No usage from the upstream: count the completion tokens that were delivered."""

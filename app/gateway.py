@@ -142,4 +142,5 @@ def _call(
         scan,
         policy,
         session,
+        principal.tenant,
     )

@@ -11,13 +11,17 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from opa_client import AsyncOpaClient
 
-from app.api import admin, health, openai, usage
+from app.api import admin, cache_admin, health, openai, usage
 from app.api.drain import Drain
 from app.api.errors import install_error_handlers
 from app.api.hotpath import HotPath
 from app.api.openai import Services
 from app.audit.backend import open_trail
 from app.audit.step import AuditStep
+from app.cache.layered import LayeredCacheStore
+from app.cache.memory_store import MemoryCacheStore
+from app.cache.redis_store import RedisCacheStore
+from app.cache.step import CacheStep
 from app.config import Settings
 from app.errors import PolicyUnavailable
 from app.executor import Executor
@@ -83,10 +87,11 @@ def create_app(
         else MemoryVault()
     )
     protector = Protector(vault, settings.session_ttl_s)
+    cache = CacheStep(LayeredCacheStore(RedisCacheStore(redis)) if redis else MemoryCacheStore())
     gateway = Gateway(
         PayloadClassifier(views, settings.scan_budget_ms / 1000),
         decisions,
-        Executor(router, views, protector, quota, settings.upstream_idle_timeout_s),
+        Executor(router, views, protector, quota, settings.upstream_idle_timeout_s, cache),
         quota,
         AuditStep(trail := open_trail(settings) if settings.audit_enabled else None),
     )
@@ -115,12 +120,14 @@ def create_app(
     app.state.opa_admin = opa_admin
     app.state.sidecar = sidecar
     app.state.health = board
+    app.state.cache = cache
     app.state.drain = drain = Drain()
     install_error_handlers(app)
     app.include_router(openai.router)
     app.include_router(usage.router)
     app.include_router(health.router)
     app.include_router(admin.router)
+    app.include_router(cache_admin.router)
     return HotPath(
         app,
         {

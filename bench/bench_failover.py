@@ -19,6 +19,7 @@ import pytest
 import uvloop
 from pytest_benchmark.fixture import BenchmarkFixture
 
+from app.providers.adapters.base import Outbound
 from app.providers.budget import RetryBudget
 from app.providers.catalog import Catalog, Endpoint
 from app.providers.demo import create_demo_app
@@ -29,7 +30,7 @@ from app.schemas.contract import Route
 from tests.support.processes import free_port
 from tests.support.vendors.serving import serving
 
-BODY = b'{"model": "m", "messages": [{"role": "user", "content": "hi"}]}'
+BODY = Outbound("chat.completions", {"model": "m", "messages": [{"role": "user", "content": "hi"}]})
 Setup = tuple[UpstreamClient, Catalog]
 DEAD, LIVE = Route(provider="dead", model="m"), Route(provider="live", model="m")
 
@@ -72,7 +73,7 @@ def test_direct(benchmark: BenchmarkFixture, runner: asyncio.Runner, setup: Setu
     client, catalog = setup
 
     async def call() -> None:
-        response = await client.open(catalog.endpoints["live"], "/chat/completions", BODY, "b")
+        response = await client.open(catalog.endpoints["live"], LIVE, BODY, "b")
         await response.read()
         response.release()
 
@@ -83,7 +84,7 @@ def _via(
     router: Router, catalog: Catalog, routes: list[Route]
 ) -> Callable[[], Coroutine[Any, Any, None]]:
     async def call() -> None:
-        opened = await router.open_first(routes, catalog, "/chat/completions", lambda _: BODY, "b")
+        opened = await router.open_first(routes, catalog, BODY, "b")
         await opened.response.read()
         opened.response.release()
         opened.lease.finish(True)

@@ -1,14 +1,17 @@
 """Where each provider of a bundle is reached, from the environment it names, and at what price.
 
 The bundle's `data.providers` says, per provider, which environment variables hold its base
-URL and key (`endpoint.base_url_env`, `endpoint.api_key_env`); the values themselves never
-enter the bundle.
+URL and key (`endpoint.base_url_env`, `endpoint.api_key_env`) and, for some kinds, more settings
+(`folder_env`, `auth_url_env`, `scope_env`, `ca_bundle_env`); the values themselves never enter
+the bundle. Each variable may instead be given as `<NAME>_FILE`, a file holding the value (a
+mounted secret); the variable itself wins when both are set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from app.quota.amounts import Price
@@ -16,11 +19,22 @@ from app.quota.amounts import Price
 __all__ = ["Catalog", "Endpoint", "ModelFacts"]
 
 
+_OPTIONS = ("folder", "auth_url", "scope", "ca_bundle")
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     provider: str
     base_url: str
     api_key: str | None = field(default=None, repr=False)
+    # Which adapter speaks to it (data.providers[*].kind); the demo upstream is always
+    # openai-compatible.
+    kind: str = "openai-compatible"
+    # Kind-specific settings resolved from the environment, as sorted (name, value) pairs.
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, name: str) -> str | None:
+        return dict(self.options).get(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +67,35 @@ class Catalog:
             if not isinstance(spec, dict):
                 continue
             names = spec.get("endpoint", {})
-            base_url = environ.get(str(names.get("base_url_env", ""))) or fallback_base_url
+            base_url = _setting(environ, names.get("base_url_env"))
             if base_url:
-                api_key = environ.get(str(names.get("api_key_env", ""))) or None
-                endpoints[provider_id] = Endpoint(provider_id, base_url.rstrip("/"), api_key)
+                endpoints[provider_id] = Endpoint(
+                    provider_id,
+                    base_url.rstrip("/"),
+                    _setting(environ, names.get("api_key_env")),
+                    str(spec.get("kind", "openai-compatible")),
+                    tuple(
+                        (option, value)
+                        for option in _OPTIONS
+                        if (value := _setting(environ, names.get(f"{option}_env")))
+                    ),
+                )
+            elif fallback_base_url:
+                endpoints[provider_id] = Endpoint(provider_id, fallback_base_url.rstrip("/"))
             for model, facts in (spec.get("models") or {}).items():
                 models[(provider_id, model)] = _facts(facts)
         return cls(revision, endpoints, models)
+
+
+def _setting(environ: Mapping[str, str], name: object) -> str | None:
+    """The value of the variable `name`, else the contents of the file `<name>_FILE` names."""
+    if not isinstance(name, str) or not name:
+        return None
+    if value := environ.get(name):
+        return value
+    if path := environ.get(f"{name}_FILE"):
+        return Path(path).read_text(encoding="utf-8").strip() or None
+    return None
 
 
 def _facts(spec: Mapping[str, Any]) -> ModelFacts:

@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import aiohttp
-
 from app.errors import UpstreamUnavailable
+from app.providers.adapters.base import Outbound
 from app.providers.budget import RetryBudget
 from app.providers.catalog import Catalog
 from app.providers.health import HealthBoard, RouteHealth
+from app.providers.response import UpstreamResponse
 from app.providers.upstream import RouteFailed, UpstreamClient
 from app.schemas.contract import Route
 
@@ -82,7 +82,7 @@ class Lease:
 @dataclass(frozen=True, slots=True)
 class Opened:
     route: Route
-    response: aiohttp.ClientResponse
+    response: UpstreamResponse
     attempts: list[Attempt]
     lease: Lease
 
@@ -104,8 +104,7 @@ class Router:
         self,
         routes: Sequence[Route],
         catalog: Catalog,
-        path: str,
-        body_for: Callable[[Route], bytes],
+        outbound: Outbound,
         request_id: str,
         region: str = "any",
     ) -> Opened:
@@ -130,7 +129,7 @@ class Router:
                 failed.append(Attempt(route.provider, route.model, "retry budget exhausted"))
                 break
             calls += 1
-            opened = await self._call(route, catalog, path, body_for, request_id, health)
+            opened = await self._call(route, catalog, outbound, request_id, health)
             if isinstance(opened, Opened):
                 return Opened(opened.route, opened.response, failed, opened.lease)
             failed.append(opened)
@@ -142,8 +141,7 @@ class Router:
         self,
         route: Route,
         catalog: Catalog,
-        path: str,
-        body_for: Callable[[Route], bytes],
+        outbound: Outbound,
         request_id: str,
         health: RouteHealth,
     ) -> Opened | Attempt:
@@ -152,7 +150,7 @@ class Router:
         started = self._clock()
         lease = Lease(health, started, self._clock)
         try:
-            response = await self._client.open(endpoint, path, body_for(route), request_id)
+            response = await self._client.open(endpoint, route, outbound, request_id)
         except RouteFailed as exc:
             lease.finish(False, exc.reason)
             if exc.retry_after_s:

@@ -1,47 +1,27 @@
-"""One pooled client for every OpenAI-compatible upstream, failing over before the first byte."""
+"""One pooled client for every upstream, failing over before the first byte.
+
+The endpoint's adapter (by provider kind) builds the vendor request and translates the answer,
+so what this returns is always in the OpenAI wire format.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from email.utils import parsedate_to_datetime
 
 import aiohttp
 
 from app.http import PooledClient
+from app.providers.adapters.base import Malformed, Outbound, UpstreamRequest
+from app.providers.adapters.registry import Adapters
 from app.providers.catalog import Endpoint
+from app.providers.failures import RouteFailed, retry_after_s
+from app.providers.response import UpstreamResponse
+from app.schemas.contract import Route
 
 __all__ = ["RouteFailed", "UpstreamClient", "retry_after_s"]
 
-
-class RouteFailed(Exception):
-    """A route failed before its first byte: connection error, timeout, 429 or 5xx. Fall back.
-
-    `status` is the upstream's HTTP status when it answered; `retry_after_s` what its
-    Retry-After asked for (the route cools down that long).
-    """
-
-    def __init__(
-        self, reason: str, status: int | None = None, retry_after_s: float | None = None
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.retry_after_s = retry_after_s
-
-
-def retry_after_s(value: str | None) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), else None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
+# The gateway's own credentials were refused: the route is misconfigured, not the request.
+_REFUSED = (401, 403)
 
 
 class UpstreamClient(PooledClient):
@@ -60,34 +40,67 @@ class UpstreamClient(PooledClient):
             ),
         )
         self._first_byte_s = first_byte_timeout_s
+        # A token request (GigaChat) gets the same bound as a call's first byte.
+        self._adapters = Adapters(connect_timeout_s + first_byte_timeout_s)
 
     async def open(
-        self, endpoint: Endpoint, path: str, body: bytes, request_id: str
-    ) -> aiohttp.ClientResponse:
-        """Send one request and return the response once its headers arrived.
+        self, endpoint: Endpoint, route: Route, outbound: Outbound, request_id: str
+    ) -> UpstreamResponse:
+        """Send one request and return the answer once its headers (a stream) or its whole
+        body arrived, translated to the OpenAI wire format.
 
         The caller owns the response and must release it. Raises RouteFailed for every
         failure that happens before the first byte, so the caller can try the next route.
         """
         if self._session is None:
             raise RouteFailed("upstream client is not started")
-        headers = {"Content-Type": "application/json", "X-Request-ID": request_id}
-        if endpoint.api_key:
-            headers["Authorization"] = f"Bearer {endpoint.api_key}"
+        adapter = self._adapters.get(endpoint)
+        request = await adapter.prepare(route, outbound)
+        response = await self._send(self._session, request, request_id)
+        if response.status >= 500 or response.status == 429 or response.status in _REFUSED:
+            response.release()
+            if response.status in _REFUSED and request.rejected is not None:
+                request.rejected()
+            raise RouteFailed(
+                f"upstream refused the gateway's credentials (HTTP {response.status})"
+                if response.status in _REFUSED
+                else f"upstream answered HTTP {response.status}",
+                response.status,
+                retry_after_s(response.headers.get("Retry-After")),
+            )
+        if outbound.stream and response.status == 200:
+            return UpstreamResponse(response, translator=adapter.stream(route))
+        try:
+            body = await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RouteFailed(f"response body cut short ({type(exc).__name__})") from exc
+        finally:
+            response.release()
+        try:
+            translated = adapter.translate_body(route, response.status, body)
+        except Malformed as exc:
+            raise RouteFailed(str(exc), response.status) from exc
+        return UpstreamResponse(response, _scrubbed(translated, request))
+
+    async def _send(
+        self, session: aiohttp.ClientSession, request: UpstreamRequest, request_id: str
+    ) -> aiohttp.ClientResponse:
+        headers = {**request.headers, "X-Request-ID": request_id}
         try:
             async with asyncio.timeout(self._first_byte_s):
-                response = await self._session.post(
-                    endpoint.base_url + path, data=body, headers=headers
+                return await session.post(
+                    request.url, data=request.body, headers=headers, ssl=request.ssl or True
                 )
         except TimeoutError as exc:
             raise RouteFailed("timeout before the first byte") from exc
         except aiohttp.ClientError as exc:
             raise RouteFailed(f"connection failed ({type(exc).__name__})") from exc
-        if response.status >= 500 or response.status == 429:
-            response.release()
-            raise RouteFailed(
-                f"upstream answered HTTP {response.status}",
-                response.status,
-                retry_after_s(response.headers.get("Retry-After")),
-            )
-        return response
+
+
+def _scrubbed(body: bytes, request: UpstreamRequest) -> bytes:
+    """A vendor may echo a credential in an error body; it never reaches the client."""
+    for name in ("Authorization", "x-api-key"):
+        secret = request.headers.get(name, "").rpartition(" ")[2].encode()
+        if len(secret) >= 8 and secret in body:
+            body = body.replace(secret, b"[redacted]")
+    return body

@@ -105,8 +105,15 @@ class Quota(_Strict):
 
 
 class Cache(_Strict):
-    mode: Literal["off", "exact"]
+    mode: Literal["off", "exact", "semantic"]
     ttl_s: int = Field(ge=0)
+    # Bumped by the policy when a change alters answers: part of every key (docs/cache.md).
+    epoch: int = Field(default=0, ge=0)
+    # Whether answers to requests sampled with temperature above 0 may be cached.
+    sampled: bool = False
+    min_similarity: float = Field(default=0.9, ge=0, le=1)
+    # The all-cloud route the savings report prices this request against (docs/cache.md).
+    baseline: Route | None = None
 
 
 class Audit(_Strict):
@@ -125,3 +132,6 @@ class Decision(_Strict):
     quota: Quota
     cache: Cache
     audit: Audit
+    # May the provider keep its own logs of the request (YandexGPT's x-data-logging-enabled)?
+    # Absent means no: compliance has to allow it explicitly.
+    provider_logging: bool = False

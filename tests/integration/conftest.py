@@ -62,6 +62,10 @@ def provider_env(upstreams: dict[str, RecordingUpstream]) -> dict[str, str]:
         assert isinstance(endpoint, dict)
         env[endpoint["base_url_env"]] = upstreams[provider_id].base_url
         env[endpoint["api_key_env"]] = f"test-provider-key-{provider_id}"
+        if "auth_url_env" in endpoint:
+            # GigaChat's OAuth endpoint: the fixture server, which has none (404), so the route
+            # fails locally; tests/integration/test_adapters.py serves the real exchange.
+            env[endpoint["auth_url_env"]] = f"{upstreams[provider_id].base_url}/oauth"
     return env
 
 

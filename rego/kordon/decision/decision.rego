@@ -10,6 +10,7 @@
 package kordon.decision
 
 import data.kordon.deny
+import data.kordon.request
 import data.kordon.routing
 
 # METADATA
@@ -41,6 +42,7 @@ reasons := array.flatten([
 	sort(data.kordon.region.notes),
 	sort(data.kordon.redaction.reasons),
 	sort(data.kordon.retention.reasons),
+	sort(data.kordon.cache.reasons),
 ]) if {
 	allow
 }
@@ -85,11 +87,13 @@ quota := {"subject": data.kordon.quota.subject, "limits": []} if not allow
 
 # METADATA
 # title: Cache
-# description: Cache mode and TTL; off when denied and for personal data.
+# description: >-
+#   Cache mode, TTL, epoch and savings baseline (kordon.cache); off when denied, and for
+#   personal data unless it is pseudonymized.
 # scope: document
 default cache := {"mode": "off", "ttl_s": 0}
 
-cache := data.kordon.retention.cache if allow
+cache := data.kordon.cache.section if allow
 
 # METADATA
 # title: Audit
@@ -100,3 +104,16 @@ cache := data.kordon.retention.cache if allow
 default audit := {"level": "metadata", "on_queue_full": "deny"}
 
 audit := data.kordon.audit.section if allow
+
+# METADATA
+# title: Provider logging
+# description: >-
+#   True when providers may keep their own logs of the request (YandexGPT's
+#   x-data-logging-enabled): only when the tenant's data says provider_logging: true and the
+#   request carries no personal or special data. Undefined otherwise, which the gateway reads
+#   as false.
+provider_logging if {
+	allow
+	request.tenant.provider_logging == true
+	not request.personal
+}

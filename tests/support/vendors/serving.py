@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -13,8 +14,11 @@ __all__ = ["serving"]
 
 
 @contextmanager
-def serving(apps: Mapping[str, web.Application]) -> Iterator[dict[str, int]]:
-    """Start each app; yield its port by name; stop them all on exit."""
+def serving(
+    apps: Mapping[str, web.Application], tls: Mapping[str, ssl.SSLContext] | None = None
+) -> Iterator[dict[str, int]]:
+    """Start each app (over HTTPS where `tls` has a context for it); yield its port by name;
+    stop them all on exit."""
     loop = asyncio.new_event_loop()
     runners: list[web.AppRunner] = []
     ports: dict[str, int] = {}
@@ -23,7 +27,7 @@ def serving(apps: Mapping[str, web.Application]) -> Iterator[dict[str, int]]:
         for name, app in apps.items():
             runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
             await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
+            site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=(tls or {}).get(name))
             await site.start()
             runners.append(runner)
             ports[name] = runner.addresses[0][1]
