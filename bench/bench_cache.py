@@ -6,7 +6,14 @@ loopback; one client over a kept-alive connection, non-streaming chat at tempera
 - ``upstream_direct``: the demo upstream alone (the floor every gateway figure sits on);
 - ``gateway_miss``: a fresh prompt each round (decision, scan, quota, upstream, store);
 - ``gateway_hit``: the same prompt every round (decision, scan, quota, lookup, restore);
-- ``lookup_*``: the cache step's lookup alone, memory and Redis (with the LRU in front).
+- ``lookup_*``: the cache step's lookup alone, memory and Redis (with the LRU in front);
+- ``embedding_*``: the semantic layer's model, one prompt (what every semantic lookup that
+  misses the exact key adds), Russian and English;
+- ``semantic_search[n]``: the index alone, one scope holding n prompts;
+- ``semantic_lookup_miss``: the step's whole semantic lookup that finds nothing (exact miss,
+  embedding, search), memory store;
+- ``model_rss``: a process's resident memory after importing the gateway, and after loading
+  the model (printed and in the benchmark's extra_info).
 
 Reported, never asserted:
 
@@ -17,17 +24,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from redis.asyncio import Redis
 
+from app.cache.embedder import UseEmbedder
+from app.cache.guards import signature
 from app.cache.layered import LayeredCacheStore
 from app.cache.memory_store import MemoryCacheStore
 from app.cache.redis_store import RedisCacheStore
+from app.cache.semantic import SemanticCache
+from app.cache.semantic_index import SemanticIndex
 from app.cache.step import CacheStep
 from app.cache.store import CacheStore
 from app.keys import KeyStore
@@ -135,3 +149,77 @@ def test_lookup_redis_behind_lru(benchmark: BenchmarkFixture) -> None:
 def test_lookup_redis_alone(benchmark: BenchmarkFixture) -> None:
     with start_redis() as url:
         _bench_lookup(benchmark, url, lru=False)
+
+
+_PROMPTS = {
+    "en": "How do I reset the password of my personal account in the mobile app?",
+    "ru": "Как сбросить пароль от личного кабинета в мобильном приложении?",
+}
+
+
+@pytest.fixture(scope="module")
+def embedder() -> UseEmbedder:
+    model = UseEmbedder()
+    model.embed(["warm up"])
+    return model
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_embedding(benchmark: BenchmarkFixture, embedder: UseEmbedder, language: str) -> None:
+    benchmark(embedder.embed, [_PROMPTS[language]])
+
+
+@pytest.mark.parametrize("size", [10, 100, 500, 2_000])
+def test_semantic_search(benchmark: BenchmarkFixture, size: int) -> None:
+    rng = np.random.default_rng(7)
+    index, sig = SemanticIndex(max_entries=size, per_scope=size), signature("x")
+    for n in range(size):
+        row = rng.standard_normal(512).astype(np.float32)
+        index.add("scope", f"k{n}", row / np.linalg.norm(row), sig, 600)
+    query = rng.standard_normal(512).astype(np.float32)
+    query /= np.linalg.norm(query)
+    index.search("scope", query, 0.9)  # stacks the matrix once, as the first lookup does
+    benchmark(index.search, "scope", query, 0.9)
+
+
+def test_semantic_lookup_miss(benchmark: BenchmarkFixture, embedder: UseEmbedder) -> None:
+    semantic = _DECISION.model_copy(
+        update={"cache": _DECISION.cache.model_copy(update={"mode": "semantic"})}
+    )
+    step, runner = CacheStep(MemoryCacheStore(), SemanticCache(embedder)), asyncio.Runner()
+    counter = itertools.count()
+
+    def lookup() -> None:
+        text = f"{_PROMPTS['en']} Case {next(counter)}."
+        payload = {**_PAYLOAD, "messages": [{"role": "user", "content": text}]}
+        runner.run(step.lookup("t", "chat.completions", semantic, payload))
+
+    try:
+        benchmark.pedantic(lookup, rounds=_ROUNDS)  # type: ignore[no-untyped-call]
+    finally:
+        runner.close()
+
+
+_RSS = """
+import app.main
+from app.cache.embedder import UseEmbedder
+def rss():
+    status = open("/proc/self/status").read()
+    return int(status.split("VmRSS:")[1].split()[0]) // 1024
+before = rss()
+model = UseEmbedder()  # kept referenced while measured
+model.embed(["warm up"])
+print(before, rss())
+"""
+
+
+def test_model_rss(benchmark: BenchmarkFixture) -> None:
+    def measure() -> tuple[int, int]:
+        out = subprocess.run(
+            [sys.executable, "-c", _RSS], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.split()
+        return int(out[0]), int(out[1])
+
+    before, after = benchmark.pedantic(measure, rounds=1)  # type: ignore[no-untyped-call]
+    benchmark.extra_info.update(rss_mb_gateway_imported=before, rss_mb_model_loaded=after)
+    print(f"\nRSS: gateway imported {before} MB, model loaded {after} MB (+{after - before} MB)")

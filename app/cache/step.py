@@ -2,7 +2,9 @@
 
 A lookup happens only where the decision's ``cache`` allows it: mode exact (or semantic), a
 TTL, and, for a sampled request (temperature above 0), ``sampled: true``. Keys come from the
-redacted payload and the decision's scope (``keys.py``). A hit is served with the requester's
+redacted payload and the decision's scope (``keys.py``). In semantic mode a chat request that
+misses the exact key is then matched by meaning (``semantic.py``) against prompts this process
+kept in the same scope, and a missed answer is kept for both. A hit is served with the requester's
 own placeholders restored, as a stream when the request streams. The backend failing is a
 miss, never an error: the cache can only save work, not refuse it.
 
@@ -22,6 +24,7 @@ import orjson
 from app.cache.entries import Entry
 from app.cache.keys import Scope, fingerprint, sampled
 from app.cache.savings import charge, period_of
+from app.cache.semantic import Probe, SemanticCache
 from app.cache.store import CacheStore, CacheUnavailable
 from app.cache.stream import as_stream, assemble
 from app.quota.step import PriceBook
@@ -45,6 +48,7 @@ class Ticket:
     decision: Decision
     key: str | None = None
     entry: Entry | None = None
+    probe: Probe | None = None  # semantic mode: the prompt to index once the answer is kept
 
     @property
     def hit(self) -> Entry | None:
@@ -59,8 +63,10 @@ class Served:
 
 
 class CacheStep:
-    def __init__(self, store: CacheStore) -> None:
+    def __init__(self, store: CacheStore, semantic: SemanticCache | None = None) -> None:
         self._store = store
+        # The model loads on the first semantic lookup, so this costs nothing until then.
+        self._semantic = semantic or SemanticCache()
 
     @property
     def store(self) -> CacheStore:
@@ -76,16 +82,28 @@ class CacheStep:
             or (endpoint == "chat.completions" and sampled(payload) and not cache.sampled)
         ):
             return Ticket("off", tenant, decision)
-        key = fingerprint(Scope.of(tenant, endpoint, decision), payload)
+        scope = Scope.of(tenant, endpoint, decision)
+        key = fingerprint(scope, payload)
+        probe: Probe | None = None
         try:
-            raw = await self._store.get(tenant, key)
+            entry = await self._get(tenant, key)
+            if entry is not None:
+                return Ticket("hit-exact", tenant, decision, entry=entry)
+            if cache.mode == "semantic" and endpoint == "chat.completions":
+                probe = await self._semantic.probe(scope, payload)
+            if probe is not None:
+                for candidate in self._semantic.matches(probe, cache.min_similarity):
+                    entry = await self._get(tenant, candidate.key)
+                    if entry is not None:
+                        return Ticket("hit-semantic", tenant, decision, entry=entry)
+                    self._semantic.forget(probe, candidate.key)
         except CacheUnavailable as exc:
             log.warning("cache store unavailable on lookup: %s", exc)
-            return Ticket("miss", tenant, decision, key)
-        entry = Entry.loads(raw) if raw is not None else None
-        if entry is not None:
-            return Ticket("hit-exact", tenant, decision, entry=entry)
-        return Ticket("miss", tenant, decision, key)
+        return Ticket("miss", tenant, decision, key, probe=probe)
+
+    async def _get(self, tenant: str, key: str) -> Entry | None:
+        raw = await self._store.get(tenant, key)
+        return Entry.loads(raw) if raw is not None else None
 
     def serve(
         self, entry: Entry, stream: bool, wants_usage: bool, restore: Callable[[bytes], bytes]
@@ -112,11 +130,12 @@ class CacheStep:
             completion = _completion(answer)
             if completion is not None:
                 kept = Entry(completion, used, route.provider, route.model)
-                await self._quietly(
-                    self._store.put(
-                        ticket.tenant, ticket.key, kept.dumps(), ticket.decision.cache.ttl_s
-                    )
+                ttl_s = ticket.decision.cache.ttl_s
+                stored = await self._quietly(
+                    self._store.put(ticket.tenant, ticket.key, kept.dumps(), ttl_s)
                 )
+                if stored and ticket.probe is not None:
+                    self._semantic.remember(ticket.probe, ticket.key, ttl_s)
         baseline = ticket.decision.cache.baseline
         actual = prices.models.get((route.provider, route.model))
         reference = prices.models.get((baseline.provider, baseline.model)) if baseline else None
@@ -129,11 +148,13 @@ class CacheStep:
         )
         await self._quietly(self._store.add(ticket.tenant, period_of(), amounts))
 
-    async def _quietly(self, call: Awaitable[None]) -> None:
+    async def _quietly(self, call: Awaitable[None]) -> bool:
         try:
             await call
         except CacheUnavailable as exc:
             log.warning("cache store unavailable on keep: %s", exc)
+            return False
+        return True
 
 
 def _completion(answer: bytes | Iterable[bytes]) -> dict[str, object] | None:
