@@ -256,6 +256,7 @@ class _Relay:
         self._outcome = outcome
         self._prompt_tokens = prompt_tokens
         self._delivered: list[bytes] = []
+        self._finished = False
 
     async def run(
         self, protected: Protected, wants_usage: bool, idle_timeout_s: float
@@ -275,8 +276,10 @@ class _Relay:
             try:
                 async for events in upstream_events(chunks, idle_timeout_s):
                     out: list[bytes] = []
+                    done = False
                     for event, end in events:
                         data = event_data(event)
+                        done = done or data == DONE
                         if data is not None and data != DONE:
                             self._delivered.append(data)
                             self._lease.first_token()
@@ -290,6 +293,10 @@ class _Relay:
                                 out.append(restorer.flush())
                             event = restorer.event(event)
                         out.append(event + end)
+                    if done:
+                        # Settled and cached before the client sees [DONE], so its next
+                        # request finds both.
+                        await self._finish(usage, True, None)
                     if out:
                         yield b"".join(out)
                 verdict = True
@@ -299,11 +306,19 @@ class _Relay:
                 yield held + error_event(f"the upstream stream broke: {exc.reason}")
         finally:
             self._response.release()
-            self._lease.finish(verdict, reason)
-            self._outcome.usage = usage or self._delivered_usage()
-            await self._hold.settle(self._outcome.route, self._outcome.usage)
-            if verdict:
-                await self._keep(self._outcome.route, self._outcome.usage, answer=self._delivered)
+            await self._finish(usage, verdict, reason)
+
+    async def _finish(
+        self, usage: dict[str, int] | None, verdict: bool | None, reason: str | None
+    ) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self._lease.finish(verdict, reason)
+        self._outcome.usage = usage or self._delivered_usage()
+        await self._hold.settle(self._outcome.route, self._outcome.usage)
+        if verdict:
+            await self._keep(self._outcome.route, self._outcome.usage, answer=self._delivered)
 
     def _delivered_usage(self) -> dict[str, int]:
         """No usage from the upstream: count the completion tokens that were delivered."""
