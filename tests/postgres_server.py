@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.support.processes import free_port
+from tests.support.processes import free_port, stop
 
 __all__ = ["start_postgres"]
 
@@ -90,12 +90,7 @@ def start_postgres() -> Iterator[str]:
                     time.sleep(0.05)
             yield dsn
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
             log.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)

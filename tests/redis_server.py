@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.support.processes import free_port
+from tests.support.processes import free_port, stop
 
 __all__ = ["start_redis"]
 
@@ -57,12 +57,7 @@ def start_redis() -> Iterator[str]:
                         return
                     time.sleep(0.02)
             finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+                stop(server)
             log.seek(0)
             output = log.read().decode(errors="replace")[-2000:]
     raise RuntimeError(f"redis-server did not start; its last output:\n{output}")

@@ -16,7 +16,15 @@ import httpx
 from app.policy.opa_binary import find_opa
 from app.policy.sidecar import OPA_ENV
 
-__all__ = ["REPO", "free_port", "opa_binary", "running_gateway", "running_opa", "wait_http"]
+__all__ = [
+    "REPO",
+    "free_port",
+    "opa_binary",
+    "running_gateway",
+    "running_opa",
+    "stop",
+    "wait_http",
+]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,7 +57,8 @@ def wait_http(
     raise RuntimeError(f"{url} did not answer 200 within {timeout_s}s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate, then kill what does not stop within 10 s."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -84,7 +93,7 @@ def running_opa(
         wait_http(f"{url}/health?bundles", process=process)
         yield url, process
     finally:
-        _stop(process)
+        stop(process)
 
 
 @contextmanager
@@ -122,4 +131,4 @@ def running_gateway(
         wait_http(f"{url}/readyz", process=process)
         yield url
     finally:
-        _stop(process)
+        stop(process)
