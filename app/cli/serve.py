@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -31,7 +30,13 @@ from app.main import create_app
 from app.policy.bundle import build_bundle
 from app.policy.local_bundles import LocalBundleServer
 from app.policy.sidecar import OpaProcess, SidecarFailed
-from app.policy.sources import Polling, Verification, embedded_args, polled_args
+from app.policy.sources import (
+    Polling,
+    Verification,
+    embedded_args,
+    polled_args,
+    private_directory,
+)
 from app.policy.supervisor import OpaSupervisor
 from app.providers.catalog import Catalog
 from app.providers.demo import DEMO_LABEL, create_demo_app
@@ -142,9 +147,7 @@ async def _policy_source(
         url = local.url
         print(f"kordon: bundle {settings.bundle} served to OPA at {url}", flush=True)
     assert url is not None  # one of the two is set (checked above)
-    private = Path(
-        tempfile.mkdtemp(prefix="kordon-opa-")
-    )  # mode 0700: OPA config, persisted bundle
+    private = private_directory()
     stack.callback(shutil.rmtree, private, ignore_errors=True)
     polling = Polling(
         settings.bundle_polling_min_delay_s,

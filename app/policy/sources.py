@@ -16,11 +16,20 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["BUNDLE_NAME", "Polling", "Verification", "embedded_args", "polled_args"]
+__all__ = [
+    "BUNDLE_NAME",
+    "Polling",
+    "Verification",
+    "embedded_args",
+    "opa_config",
+    "polled_args",
+    "private_directory",
+]
 
 # The bundle's name in OPA's configuration; `data.system.bundles` lists it under this key.
 BUNDLE_NAME = "kordon"
@@ -48,6 +57,11 @@ def embedded_args(bundle: Path) -> list[str]:
     return ["--bundle", str(bundle)]
 
 
+def private_directory() -> Path:
+    """A new owner-only (0700) directory for OPA's configuration and persisted bundle."""
+    return Path(tempfile.mkdtemp(prefix="kordon-opa-"))
+
+
 def polled_args(
     bundle_url: str,
     private_dir: Path,
@@ -66,6 +80,7 @@ def polled_args(
     )
     path = private_dir / "opa-config.json"  # JSON is YAML: OPA reads either
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # also when the file was already there with another mode
     with os.fdopen(descriptor, "w") as out:
         json.dump(config, out, indent=2)
     return ["--config-file", str(path)]

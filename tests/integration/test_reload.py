@@ -30,7 +30,11 @@ def test_new_revisions_activate_under_load_without_a_failed_request(
     env = {**provider_env, "KORDON_KEYS_FILE": str(tmp_path / "keys.json"),
            "KORDON_BUNDLE_TOKEN_FILE": str(token_file),
            "KORDON_BUNDLE_POLLING_MIN_DELAY_S": "1",
-           "KORDON_BUNDLE_POLLING_MAX_DELAY_S": "1"}  # fmt: skip
+           "KORDON_BUNDLE_POLLING_MAX_DELAY_S": "1",
+           # On a shared machine a starved OPA misses the 250 ms budget with or without a
+           # reload (docs/design-notes.md); what this test must catch is a reload that fails
+           # a request: a refused or half-activated bundle, a gap, an older revision.
+           "KORDON_OPA_TIMEOUT_S": "2"}  # fmt: skip
     with (
         running_bundle_service(published, TOKEN) as service,
         kordon_serve(
@@ -46,6 +50,7 @@ def test_new_revisions_activate_under_load_without_a_failed_request(
                 [(name, functools.partial(publish, b, published)) for name, b in revisions.items()],
                 concurrency=8,
                 min_duration_s=3,
+                rate=100,  # under load, below saturation (bench/bench_reload.py saturates)
             )
         )
     assert run.responses

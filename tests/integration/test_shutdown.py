@@ -42,7 +42,8 @@ def _usage_tokens(lines: list[str]) -> int:
 
 
 def _clear_of_the_minute_edge() -> None:
-    """The tokens_per_minute counter is read after the streams: start well inside a minute."""
+    """The tokens_per_minute counter is read a few seconds after the streams started (SIGTERM,
+    drain, one GET): start them well inside a minute."""
     while time.time() % 60 > 45:
         time.sleep(0.5)
 
@@ -57,47 +58,53 @@ def test_sigterm_lets_open_streams_finish_and_settles_their_quota(
     key = store.create("acme-ru", "drain-agent")[0]
     for upstream in upstreams.values():
         upstream.delay_s = 1.5  # every stream is still open when SIGTERM arrives
-    _clear_of_the_minute_edge()
-    with start_redis() as redis_url:
-        env = {**provider_env, "KORDON_KEYS_FILE": str(tmp_path / "keys.json"),
-               "KORDON_REDIS_URL": redis_url, "KORDON_DRAIN_TIMEOUT_S": "30"}  # fmt: skip
-        results: list[tuple[int, list[str]]] = []
-        with kordon_serve([], env, tmp_path / "gateway.log") as serve:
-            (opa,) = serve.opa_pids()
-            threads = [
-                threading.Thread(target=_stream, args=(serve.url, key, results))
-                for _ in range(STREAMS)
-            ]
-            for thread in threads:
-                thread.start()
-            deadline = time.monotonic() + 30
-            while sum(len(u.received) for u in upstreams.values()) < STREAMS:
-                assert time.monotonic() < deadline, "the streams never reached the upstream"
-                time.sleep(0.02)
-            serve.process.send_signal(signal.SIGTERM)
-            while serve.readyz()[0] == 200:
-                time.sleep(0.02)
-            assert serve.readyz()[1]["reason"] == "draining"
-            refused = httpx.post(f"{serve.url}/v1/chat/completions",
-                                 headers={"Authorization": f"Bearer {key}"}, json={})  # fmt: skip
-            assert refused.status_code == 503
-            assert refused.json()["error"]["code"] == "shutting_down"
-            for thread in threads:
-                thread.join(60)
-            assert serve.process.wait(30) == 0
-            assert not Path(f"/proc/{opa}").exists() or "Z" in Path(f"/proc/{opa}/stat").read_text()
-        assert len(results) == STREAMS
-        for status, lines in results:
-            assert status == 200
-            assert lines[-1] == "data: [DONE]"
-        settled = sum(_usage_tokens(lines) for _, lines in results)
+    results: list[tuple[int, list[str]]] = []
+    try:
+        with start_redis() as redis_url:
+            env = {**provider_env, "KORDON_KEYS_FILE": str(tmp_path / "keys.json"),
+                   "KORDON_REDIS_URL": redis_url, "KORDON_DRAIN_TIMEOUT_S": "30"}  # fmt: skip
+            # A second gateway on the same Redis reads the quota back once the first has exited.
+            with (
+                running_opa(bundle[0]) as (opa_url, _),
+                running_gateway(opa_url, tmp_path / "keys.json", env, tmp_path / "gw2.log") as url,
+                kordon_serve([], env, tmp_path / "gateway.log") as serve,
+            ):
+                (opa,) = serve.opa_pids()
+                threads = [
+                    threading.Thread(target=_stream, args=(serve.url, key, results))
+                    for _ in range(STREAMS)
+                ]
+                _clear_of_the_minute_edge()
+                for thread in threads:
+                    thread.start()
+                deadline = time.monotonic() + 30
+                while sum(len(u.received) for u in upstreams.values()) < STREAMS:
+                    assert time.monotonic() < deadline, "the streams never reached the upstream"
+                    time.sleep(0.02)
+                serve.process.send_signal(signal.SIGTERM)
+                while serve.readyz()[0] == 200:
+                    time.sleep(0.02)
+                assert serve.readyz()[1]["reason"] == "draining"
+                auth = {"Authorization": f"Bearer {key}"}
+                refused = httpx.post(f"{serve.url}/v1/chat/completions", headers=auth, json={})
+                assert refused.status_code == 503
+                assert refused.json()["error"]["code"] == "shutting_down"
+                for thread in threads:
+                    thread.join(60)
+                assert serve.process.wait(30) == 0
+                assert (
+                    not Path(f"/proc/{opa}").exists()
+                    or "Z" in Path(f"/proc/{opa}/stat").read_text()
+                )
+                usage = httpx.get(f"{url}/v1/usage", headers=auth)
+    finally:
         for upstream in upstreams.values():
-            upstream.reset()
-        with (
-            running_opa(bundle[0]) as (opa_url, _),
-            running_gateway(opa_url, tmp_path / "keys.json", env, tmp_path / "gw2.log") as url,
-        ):
-            usage = httpx.get(f"{url}/v1/usage", headers={"Authorization": f"Bearer {key}"})
-        rows = {row["name"]: row for row in usage.json()["limits"]}
-        assert rows["tokens_per_minute"]["used"] == settled
-        assert rows["requests_per_minute"]["used"] == STREAMS
+            upstream.reset()  # the session's upstreams answer at once again
+    assert len(results) == STREAMS
+    for status, lines in results:
+        assert status == 200
+        assert lines[-1] == "data: [DONE]"
+    settled = sum(_usage_tokens(lines) for _, lines in results)
+    rows = {row["name"]: row for row in usage.json()["limits"]}
+    assert rows["tokens_per_minute"]["used"] == settled
+    assert rows["requests_per_minute"]["used"] == STREAMS

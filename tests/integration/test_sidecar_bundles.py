@@ -3,6 +3,11 @@ signatures verified by OPA) and a local bundle file, with real signed and tamper
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tarfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +16,7 @@ import httpx
 import pytest
 
 from app.keys import KeyStore
+from tests.support.processes import REPO, free_port, opa_binary
 from tests.support.serve_process import BundleService, Serve, kordon_serve, running_bundle_service
 from tests.support.signed_bundles import (
     BundleFactory,
@@ -157,3 +163,90 @@ def test_a_local_bundle_file_reloads_verified(
         publish(factory.build("l2"), local)
         _until(lambda: _chat(serve, key).headers["x-kordon-policy-revision"] == "l2", "l2 active")
         assert serve.readyz()[1]["policy_revision"] == "l2"
+
+
+def _sign_directory(factory: BundleFactory, directory: Path) -> None:
+    """Sign a bundle directory in place with the real `opa sign`. The old signature file goes
+    first: left in place, OPA would sign it as one of the bundle's files."""
+    (directory / ".signatures.json").unlink(missing_ok=True)
+    # Run inside the directory: OPA names the signed files by the path it was given.
+    command = [opa_binary(), "sign", "--signing-key", str(factory.key), "--bundle", ".", "-o", "."]
+    subprocess.run(command, cwd=directory, check=True, timeout=60, capture_output=True)
+
+
+def _edit_directory(directory: Path, revision: str, marker: str) -> None:
+    manifest = directory / ".manifest"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "revision": revision}))
+    data_file = directory / "data.json"
+    data = json.loads(data_file.read_text())
+    data["kordon_test"] = {"marker": marker}
+    data_file.write_text(json.dumps(data))
+
+
+def test_a_local_bundle_directory_reloads_when_edited_and_re_signed(
+    factory: BundleFactory, provider_env: dict[str, str], tmp_path: Path
+) -> None:
+    directory = tmp_path / "policy"
+    with tarfile.open(factory.build("d1"), "r:gz") as tar:
+        tar.extractall(directory, filter="data")
+    env, key = _env(tmp_path, provider_env)
+    args = ["--bundle", str(directory), "--verification-key", str(factory.public_key)]
+    with kordon_serve(args, env, tmp_path / "gateway.log") as serve:
+        assert _chat(serve, key).headers["x-kordon-policy-revision"] == "d1"
+        marker = f"http://127.0.0.1:{serve.opa_port}/v1/data/kordon_test/marker"
+        # Edited and not signed again: OPA refuses it and d1 keeps serving.
+        refusals = serve.log().count("Bundle load failed")
+        _edit_directory(directory, "d2", "edited, unsigned")
+        _until(lambda: serve.log().count("Bundle load failed") > refusals, "OPA refused the edit")
+        assert _chat(serve, key).headers["x-kordon-policy-revision"] == "d1"
+        assert "result" not in httpx.get(marker).json()
+        # Signed again: the edit activates with no restart.
+        _edit_directory(directory, "d3", "edited, signed")
+        _sign_directory(factory, directory)
+        _until(lambda: _chat(serve, key).headers["x-kordon-policy-revision"] == "d3", "d3 active")
+        assert httpx.get(marker).json()["result"] == "edited, signed"
+        assert serve.readyz() == (200, {"status": "ready", "policy_revision": "d3",
+                                        "opa_restarts": 0})  # fmt: skip
+
+
+def _refusal(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KORDON_KEYS_FILE": str(tmp_path / "keys.json"),
+           "KORDON_AUDIT_DIR": str(tmp_path / "audit")}  # fmt: skip
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(free_port()),
+               "--opa-url", f"http://127.0.0.1:{free_port()}", *args]  # fmt: skip
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_a_verification_key_without_a_bundle_source_is_refused(
+    factory: BundleFactory, tmp_path: Path
+) -> None:
+    # The embedded bundle is built unsigned from the repository: a key cannot apply to it, and
+    # silently serving it unverified would defeat the operator's intent.
+    done = _refusal(["--verification-key", str(factory.public_key)], tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith("kordon: a verification key needs --bundle or --bundle-url")
+
+
+def test_a_bundle_and_a_bundle_url_together_are_refused(
+    factory: BundleFactory, tmp_path: Path
+) -> None:
+    bundle = factory.build("both")
+    done = _refusal(
+        ["--bundle", str(bundle), "--bundle-url", "http://127.0.0.1:9/bundles/kordon.tar.gz",
+         "--verification-key", str(factory.public_key)],
+        tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith("kordon: give either --bundle or --bundle-url, not both")
+
+
+def test_a_missing_verification_key_file_is_refused(factory: BundleFactory, tmp_path: Path) -> None:
+    done = _refusal(
+        ["--bundle", str(factory.build("nokey")), "--verification-key", str(tmp_path / "no.pem")],
+        tmp_path,
+    )
+    assert done.returncode == 1
+    assert "kordon: bundle source: " in done.stderr
+    assert "no.pem" in done.stderr

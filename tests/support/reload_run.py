@@ -40,11 +40,11 @@ class ReloadRun:
         for _, _, revision in self.responses:
             newest.append(max(newest[-1] if newest else 0, rank[revision]))
         regressed = []
-        for index, (started, (_, _, revision)) in enumerate(
+        for index, (started, (_, status, revision)) in enumerate(
             zip(self.started, self.responses, strict=True)
         ):
             before = bisect.bisect_left(completed, started)
-            if before and rank[revision] < newest[before - 1]:
+            if 200 <= status < 300 and before and rank[revision] < newest[before - 1]:
                 regressed.append(index)
         return regressed
 
@@ -57,18 +57,24 @@ async def run_with_publishes(
     concurrency: int,
     min_duration_s: float,
     settle_s: float = 0.5,
+    rate: float | None = None,
 ) -> ReloadRun:
-    """Load `url` with `concurrency` clients; publish each revision once the one before it has
-    been seen in a response; stop after `min_duration_s` and once the last one has been seen
-    for `settle_s`."""
+    """Load `url` with `concurrency` clients (each as fast as it is answered, or all together
+    at `rate` requests/s); publish each revision once the one before it has been seen in a
+    response; stop after `min_duration_s` and once the last one has been seen for `settle_s`."""
     run = ReloadRun()
     stop = asyncio.Event()
     start = time.monotonic()
     headers = {"Authorization": f"Bearer {key}"}
     connector = aiohttp.TCPConnector(limit=concurrency)
 
-    async def client(session: aiohttp.ClientSession) -> None:
+    async def client(session: aiohttp.ClientSession, offset: int) -> None:
+        interval = concurrency / rate if rate else 0.0
+        due = offset * interval / concurrency
         while not stop.is_set():
+            if interval:
+                due += interval
+                await asyncio.sleep(max(0.0, due - (time.monotonic() - start)))
             began = time.monotonic() - start
             async with session.post(f"{url}/v1/chat/completions", json=_BODY) as response:
                 await response.read()
@@ -87,5 +93,5 @@ async def run_with_publishes(
         stop.set()
 
     async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
-        await asyncio.gather(publisher(), *(client(session) for _ in range(concurrency)))
+        await asyncio.gather(publisher(), *(client(session, i) for i in range(concurrency)))
     return run

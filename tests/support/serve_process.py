@@ -60,6 +60,8 @@ def kordon_serve(
         "KORDON_OPA_BINARY": opa or opa_binary(),
         "PYTHONUNBUFFERED": "1",
     }
+    # Its own audit trail: the default var/audit is locked by whichever gateway holds it.
+    environment.setdefault("KORDON_AUDIT_DIR", str(log_file.with_suffix(".audit")))
     command = [
         sys.executable, "-m", "app.cli", "serve", "--port", str(port),
         "--opa-url", f"http://127.0.0.1:{opa_port}", "--log-level", "info", *args,

@@ -62,24 +62,26 @@ class BundleFactory:
     ) -> Path:
         """A bundle signed with `key` (default: the key tests verify with), then tampered."""
         out = self.root / f"{revision}-{tamper.__name__ if tamper else 'signed'}.tar.gz"
-        # As `kordon policy build` lays the bundle out (data.json at the root), then signed in
-        # bundle mode, which needs one bundle root.
-        plain = self.root / "plain.tar.gz"
-        opa = opa_binary()
-        build = [opa, "build", "-o", str(plain), "--ignore", "schemas", "rego", "data"]
-        subprocess.run(build, cwd=self.root, check=True, timeout=60)
-        tree = self.root / "tree"
-        shutil.rmtree(tree, ignore_errors=True)
-        with tarfile.open(plain, "r:gz") as tar:
-            tar.extractall(tree, filter="data")
         command = [
-            opa, "build", "-b", ".", "-o", str(out), "--revision", revision,
+            opa_binary(), "build", "-b", ".", "-o", str(out), "--revision", revision,
             "--signing-key", str(key or self.key), "--signing-alg", "RS256",
         ]  # fmt: skip
-        subprocess.run(command, cwd=tree, check=True, timeout=60)
+        subprocess.run(command, cwd=self._tree(), check=True, timeout=60)
         if tamper is not None:
             _rewrite(out, tamper)
         return out
+
+    def _tree(self) -> Path:
+        """The policy laid out as `kordon policy build` lays it out (data.json at the root),
+        built once: signing in bundle mode needs one bundle root."""
+        tree = self.root / "tree"
+        if not tree.exists():
+            plain = self.root / "plain.tar.gz"
+            build = [opa_binary(), "build", "-o", str(plain), "--ignore", "schemas", "rego", "data"]
+            subprocess.run(build, cwd=self.root, check=True, timeout=60)
+            with tarfile.open(plain, "r:gz") as tar:
+                tar.extractall(tree, filter="data")
+        return tree
 
 
 def _rewrite(path: Path, tamper: Tamper) -> None:
