@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     opa_url: str = "http://127.0.0.1:8181"
     # A decision is one in-memory evaluation on loopback (~0.1 ms); 250 ms means OPA is sick.
     opa_timeout_s: float = Field(default=0.25, gt=0)
+    # Decisions over this Unix socket instead of opa_url's TCP (OPA listens on both; readiness
+    # and bundle data stay on opa_url). `kordon serve` sets it for its own sidecar.
+    opa_decision_socket: Path | None = None
     keys_file: Path = Path("var/keys.json")
     max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
     # Longest a request's personal-data scan may take (it runs on the event loop); past it
@@ -33,13 +36,16 @@ class Settings(BaseSettings):
     upstream_read_timeout_s: float = Field(default=120.0, gt=0)
     # Longest quiet gap between two chunks of a stream; past it the client gets an error event.
     upstream_idle_timeout_s: float = Field(default=60.0, gt=0)
-    # Circuit breaker per (provider, model): open after this many failures in a row (or half
-    # of the recent ones), for this long, then one trial request.
+    # Circuit breaker per (provider, model, replica): open after this many failures in a row (or
+    # half of the recent ones), for this long, then one trial request.
     breaker_failures: int = Field(default=5, ge=1)
     breaker_open_s: float = Field(default=30.0, gt=0)
     # Retry budget: each request earns this fraction of a retry, plus a floor per second.
     retry_budget_ratio: float = Field(default=0.2, ge=0)
     retry_budget_min_per_s: float = Field(default=10.0, ge=0)
+    # Active probes (GET /models) of open circuits of OpenAI-compatible replicas, every this
+    # many seconds; 0 = off (a half-open trial request closes a circuit).
+    probe_interval_s: float = Field(default=0.0, ge=0)
     # Bearer key for /admin/*; unset, the admin endpoints answer 403. Never logged.
     admin_key: SecretStr | None = None
     upstream_pool_size: int = Field(default=256, gt=0)

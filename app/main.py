@@ -35,6 +35,7 @@ from app.protect.step import Protector
 from app.protect.vault import MemoryVault, PseudonymVault, RedisVault
 from app.providers.budget import RetryBudget
 from app.providers.health import BreakerSettings, HealthBoard
+from app.providers.probes import Prober
 from app.providers.routing import Router
 from app.providers.upstream import UpstreamClient
 from app.quota.limiter import Limiter
@@ -56,7 +57,9 @@ def create_app(
     """Build the gateway. `fallback_base_url` points unconfigured providers at the demo
     upstream; only `kordon serve` sets it, and only when no provider is configured.
     `sidecar` is the OPA child `kordon serve` supervises (its restarts show in /readyz)."""
-    decisions = DecisionClient(settings.opa_url, settings.opa_timeout_s)
+    decisions = DecisionClient(
+        settings.opa_url, settings.opa_timeout_s, unix_socket=settings.opa_decision_socket
+    )
     upstream = UpstreamClient(
         connect_timeout_s=settings.upstream_connect_timeout_s,
         first_byte_timeout_s=settings.upstream_first_byte_timeout_s,
@@ -107,6 +110,9 @@ def create_app(
             stack.push_async_callback(decisions.close)
             await upstream.start()
             stack.push_async_callback(upstream.close)
+            if settings.probe_interval_s:
+                prober = Prober(board, upstream, settings.probe_interval_s)
+                await stack.enter_async_context(prober.running())
             await stack.enter_async_context(opa_admin)
             if redis is not None:
                 stack.push_async_callback(redis.aclose)

@@ -33,7 +33,8 @@ def _authorize(request: Request) -> None:
 
 @router.get("/health")
 async def health(request: Request) -> Response:
-    """Passive health and circuit state of every (provider, model) that has seen traffic."""
+    """Passive health, requests in flight and circuit state of every (provider, model,
+    replica) that has seen traffic."""
     _authorize(request)
     board: HealthBoard = request.app.state.health
     return Response(orjson.dumps({"routes": board.snapshot()}), media_type="application/json")

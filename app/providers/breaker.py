@@ -30,6 +30,7 @@ class Breaker:
     its failure opens it again."""
 
     __slots__ = (
+        "_asked_until",
         "_clock",
         "_consecutive",
         "_failures",
@@ -54,6 +55,8 @@ class Breaker:
         self._recent: deque[bool] = deque(maxlen=window)
         self._consecutive = 0
         self._open_until: float | None = None
+        # Until when the route itself asked for a pause (Retry-After): no probe overrides it.
+        self._asked_until = 0.0
         self._trial = False
 
     @property
@@ -104,9 +107,25 @@ class Breaker:
     def cool_down(self, seconds: float) -> None:
         """The route asked for a pause (429/503 with Retry-After): open at least that long."""
         until = self._clock() + seconds
+        self._asked_until = max(self._asked_until, until)
         if self._open_until is None or until > self._open_until:
             self._open_until = until
         self._trial = False
+
+    def probe_wanted(self) -> bool:
+        """Open for failures (not at the route's own request) and no trial running: an
+        active probe may close it."""
+        return (
+            self._open_until is not None and not self._trial and self._clock() >= self._asked_until
+        )
+
+    def probed(self) -> None:
+        """An active probe succeeded: close without spending a real request as the trial, but
+        on probation: the next failure opens it again."""
+        if self.probe_wanted():
+            self._open_until = None
+            self._recent.clear()
+            self._consecutive = self._failures - 1
 
     def _open(self, seconds: float) -> None:
         self._open_until = self._clock() + seconds

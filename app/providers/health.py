@@ -1,7 +1,8 @@
-"""Passive health per (provider, model), learned from live traffic, with its circuit breaker.
+"""Passive health per (provider, model, replica), learned from live traffic, with its breaker.
 
 Every attempt the router makes is recorded here: its outcome, how long the upstream took to
-answer (headers) and, for streams, to send its first event. The admin endpoint shows it.
+answer (headers) and, for streams, to send its first event, and how many requests it has in
+flight (the router balances replicas by it). The admin endpoint shows it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.providers.breaker import Breaker
+from app.providers.catalog import Endpoint
 
 __all__ = ["BreakerSettings", "HealthBoard", "RouteHealth"]
 
@@ -43,6 +45,8 @@ class RouteHealth:
     first_token_ms: float | None = None
     last_error: str | None = None
     recent: list[bool] = field(default_factory=list)
+    # The replica as the router last called it (what an active probe calls).
+    endpoint: Endpoint | None = None
 
     def started(self) -> None:
         self.requests += 1
@@ -80,17 +84,17 @@ class RouteHealth:
 
 
 class HealthBoard:
-    """One RouteHealth per (provider, model), created on first use."""
+    """One RouteHealth per (provider, model, replica), created on first use."""
 
     def __init__(
         self, settings: BreakerSettings | None = None, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._settings = settings or BreakerSettings()
         self._clock = clock
-        self._routes: dict[tuple[str, str], RouteHealth] = {}
+        self._routes: dict[tuple[str, str, str], RouteHealth] = {}
 
-    def route(self, provider: str, model: str) -> RouteHealth:
-        key = (provider, model)
+    def route(self, provider: str, model: str, replica: str) -> RouteHealth:
+        key = (provider, model, replica)
         health = self._routes.get(key)
         if health is None:
             s = self._settings
@@ -98,8 +102,12 @@ class HealthBoard:
             self._routes[key] = health
         return health
 
+    def probe_targets(self) -> list[RouteHealth]:
+        """Routes whose circuit an active probe may close (open for failures)."""
+        return [h for h in self._routes.values() if h.endpoint and h.breaker.probe_wanted()]
+
     def snapshot(self) -> list[dict[str, object]]:
         return [
-            {"provider": provider, "model": model, **health.snapshot()}
-            for (provider, model), health in sorted(self._routes.items())
+            {"provider": provider, "model": model, "replica": replica, **health.snapshot()}
+            for (provider, model, replica), health in sorted(self._routes.items())
         ]

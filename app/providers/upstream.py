@@ -82,6 +82,21 @@ class UpstreamClient(PooledClient):
             raise RouteFailed(str(exc), response.status) from exc
         return UpstreamResponse(response, _scrubbed(translated, request))
 
+    async def probe(self, endpoint: Endpoint) -> bool:
+        """Is an OpenAI-compatible server up? One `GET /models` (cheap, no tokens spent)
+        answered 200 within the first-byte timeout."""
+        if self._session is None:
+            return False
+        headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
+        try:
+            async with (
+                asyncio.timeout(self._first_byte_s),
+                self._session.get(endpoint.base_url + "/models", headers=headers) as response,
+            ):
+                return response.status == 200
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
     async def _send(
         self, session: aiohttp.ClientSession, request: UpstreamRequest, request_id: str
     ) -> aiohttp.ClientResponse:

@@ -43,12 +43,18 @@ class Chaos:
     def client(self) -> openai.OpenAI:
         return openai.OpenAI(base_url=f"{self.url}/v1", api_key=self.key, max_retries=0)
 
-    def health(self) -> dict[tuple[str, str], dict[str, object]]:
+    def rows(self) -> list[dict[str, object]]:
+        """The admin endpoint's rows, one per (provider, model, replica)."""
         answer = httpx.get(
             f"{self.url}/admin/health", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
         )
         answer.raise_for_status()
-        return {(r["provider"], r["model"]): r for r in answer.json()["routes"]}
+        rows: list[dict[str, object]] = answer.json()["routes"]
+        return rows
+
+    def health(self) -> dict[tuple[str, str], dict[str, object]]:
+        """By (provider, model): for providers with one replica."""
+        return {(str(r["provider"]), str(r["model"])): r for r in self.rows()}
 
     def state(self, provider: str) -> set[object]:
         return {r["state"] for (p, _), r in self.health().items() if p == provider}
@@ -61,11 +67,29 @@ class Chaos:
         return used
 
 
+def _wiring(replicas: bool) -> dict[str, dict[str, str]]:
+    """Upstream name -> the endpoint variables it answers for: one per provider and, with
+    `replicas`, one per further replica the bundle names (`onprem-vllm#2`, …)."""
+    wiring: dict[str, dict[str, str]] = {}
+    for name, spec in _providers().items():
+        endpoint = spec["endpoint"]
+        assert isinstance(endpoint, dict)
+        wiring[name] = endpoint
+        for index, extra in enumerate(endpoint.get("replicas", []) if replicas else [], start=2):
+            wiring[f"{name}#{index}"] = extra
+    return wiring
+
+
 def _gateway(
-    stack: Stack, tmp_path: Path, dead: tuple[str, ...] = (), **settings: str
+    stack: Stack,
+    tmp_path: Path,
+    dead: tuple[str, ...] = (),
+    replicas: bool = False,
+    **settings: str,
 ) -> Iterator[Chaos]:
     tape: list[str] = []
-    upstreams = {name: ChaosUpstream(name, tape) for name in _providers()}
+    wiring = _wiring(replicas)
+    upstreams = {name: ChaosUpstream(name, tape) for name in wiring}
     with serving({name: chaos_app(u) for name, u in upstreams.items()}) as ports:
         env = {
             "KORDON_UPSTREAM_FIRST_BYTE_TIMEOUT_S": "0.5",
@@ -75,9 +99,7 @@ def _gateway(
             "KORDON_ADMIN_KEY": ADMIN_KEY,
             **{f"KORDON_{k.upper()}": v for k, v in settings.items()},
         }
-        for name, spec in _providers().items():
-            endpoint = spec["endpoint"]
-            assert isinstance(endpoint, dict)
+        for name, endpoint in wiring.items():
             port = free_port() if name in dead else ports[name]  # nothing listens on a dead one
             upstreams[name].port = port
             env[endpoint["base_url_env"]] = upstreams[name].base_url

@@ -35,6 +35,12 @@ def serving(
     async def stop() -> None:
         for runner in runners:
             await runner.cleanup()
+        # Handlers still sleeping (a held "hang" or "drip") end here, not as pending tasks
+        # destroyed with the loop.
+        leftover = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in leftover:
+            task.cancel()
+        await asyncio.gather(*leftover, return_exceptions=True)
 
     thread = threading.Thread(target=loop.run_forever, name="vendor-servers", daemon=True)
     thread.start()

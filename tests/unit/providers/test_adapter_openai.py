@@ -177,7 +177,7 @@ def test_catalog_reads_kind_settings_and_secret_files(tmp_path: Path) -> None:
         "G_KEY_FILE": str(secret),
         "G_SCOPE": "GIGACHAT_API_CORP",
     }
-    endpoint = Catalog.from_bundle_data("r", providers, environ).endpoints["gigachat"]
+    (endpoint,) = Catalog.from_bundle_data("r", providers, environ).endpoints["gigachat"]
     assert (endpoint.kind, endpoint.base_url, endpoint.api_key) == (
         "gigachat",
         "https://g/api/v1",
@@ -187,5 +187,5 @@ def test_catalog_reads_kind_settings_and_secret_files(tmp_path: Path) -> None:
     assert endpoint.option("ca_bundle") is None
     assert "from-a-file" not in repr(endpoint)
     # The demo upstream speaks OpenAI whatever the provider's kind.
-    demo = Catalog.from_bundle_data("r", providers, {}, "http://demo/v1").endpoints["gigachat"]
+    (demo,) = Catalog.from_bundle_data("r", providers, {}, "http://demo/v1").endpoints["gigachat"]
     assert (demo.kind, demo.api_key) == ("openai-compatible", None)

@@ -64,6 +64,29 @@ def test_retry_after_opens_for_as_long_as_asked() -> None:
     assert breaker.open_for_s() == 42
 
 
+def test_a_probe_closes_a_failed_circuit_on_probation_but_never_a_retry_after() -> None:
+    clock = Clock()
+    breaker = Breaker(failures=3, open_s=30, clock=clock)
+    assert not breaker.probe_wanted()  # closed
+    for _ in range(3):
+        breaker.failure()
+    assert breaker.probe_wanted()
+    breaker.probed()
+    assert breaker.state == "closed"
+    breaker.failure()  # on probation: one failure opens it again
+    assert breaker.state == "open"
+    clock.now += 30
+    assert breaker.allow()  # the half-open trial is running: no probe meanwhile
+    assert not breaker.probe_wanted()
+    breaker.failure()
+    breaker.cool_down(60)  # the route asked for a pause
+    assert not breaker.probe_wanted()
+    breaker.probed()
+    assert breaker.state == "open"
+    clock.now += 60
+    assert breaker.probe_wanted()
+
+
 def test_retry_budget_earns_retries_from_requests_and_keeps_a_floor() -> None:
     clock = Clock()
     budget = RetryBudget(ratio=0.5, min_per_s=1, clock=clock)
