@@ -79,6 +79,7 @@ def record_body(event: AuditEvent) -> dict[str, object]:
             "reason": a.reason,
             "status": a.status,
             "latency_ms": a.latency_ms,
+            "replica": a.replica,
         }
         for a in event.attempts
     ]

@@ -8,6 +8,7 @@ from app.audit.record import record_body
 from app.audit.step import AuditStep
 from app.executor import Outcome
 from app.keys import Principal
+from app.providers.routing import Attempt
 from app.schemas.contract import Route
 
 
@@ -30,3 +31,16 @@ def test_a_refused_request_has_no_cache_outcome() -> None:
     body = record_body(recording.event)
     assert body["cache"] is None
     assert (body["status"], body["error"]) == (500, "internal_error")
+
+
+def test_a_failed_attempt_names_its_replica() -> None:
+    recording = AuditStep(None).begin("req_3", Principal("acme-ru", "key_1", "planner", ()))
+    route = Route(provider="onprem-vllm", model="qwen2.5-72b-instruct")
+    failed = Attempt(
+        "onprem-vllm", "qwen2.5-72b-instruct", "HTTP 500", 500, 1.5, "KORDON_PROVIDER_ONPREM_VLLM_2"
+    )
+    recording.finished(Outcome(200, route, [failed], cache="miss"))
+    first = record_body(recording.event)["attempts"]
+    assert isinstance(first, list)
+    assert first[0]["replica"] == "KORDON_PROVIDER_ONPREM_VLLM_2"
+    assert first[0]["ok"] is False
