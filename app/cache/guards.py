@@ -51,9 +51,11 @@ _DATE_STEMS = _words(
     # "may" is left out: the verb is common and the month is capitalised (a name, below).
     "january february march april june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday tonight "
+    "weekday weekend workday holiday morning afternoon evening midnight noon "
     "январ феврал март апрел мая мае май июн июл август сентябр октябр ноябр декабр "
     "понедельник вторник среда среду среды среде четверг пятниц суббот воскресен сегодня "
-    "завтра вчера послезавтра позавчера"
+    "завтра вчера послезавтра позавчера будн выходн праздн утр вечер ночь ночью "
+    "полдень полноч"
 )
 # Opposites an embedding places close together ("increase the font" vs "decrease the font"):
 # word stems of one pole, then of the other (a stem ending in "=" is a whole word). A prompt on

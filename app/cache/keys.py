@@ -57,7 +57,37 @@ class Scope:
 def fingerprint(scope: Scope, payload: Mapping[str, object]) -> str:
     """The exact-cache key: scope and every answer-changing field, canonically serialised."""
     fields = {k: v for k, v in payload.items() if k not in _DELIVERY}
+    messages = fields.get("messages")
+    if isinstance(messages, list):
+        fields["messages"] = _numbered_calls(messages)
     return f"{scope.digest()}:{_hash(fields)}"
+
+
+def _numbered_calls(messages: list[object]) -> list[object]:
+    """Tool-call ids renamed by order of appearance: the model picks a fresh id each turn, so
+    the same call with the same arguments would otherwise never hit. Which result answers
+    which call still counts."""
+    aliases: dict[str, str] = {}
+
+    def alias(call_id: str) -> str:
+        return aliases.setdefault(call_id, f"call_{len(aliases)}")
+
+    out: list[object] = []
+    for message in messages:
+        if isinstance(message, dict):
+            message = dict(message)
+            calls = message.get("tool_calls")
+            if isinstance(calls, list):
+                message["tool_calls"] = [
+                    {**c, "id": alias(c["id"])}
+                    if isinstance(c, dict) and isinstance(c.get("id"), str)
+                    else c
+                    for c in calls
+                ]
+            if isinstance(message.get("tool_call_id"), str):
+                message["tool_call_id"] = alias(message["tool_call_id"])
+        out.append(message)
+    return out
 
 
 def sampled(payload: Mapping[str, object]) -> bool:

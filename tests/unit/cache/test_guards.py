@@ -24,6 +24,11 @@ def _guard(a: str, b: str) -> str | None:
         ("Sales for March", "Sales for April", "dates"),
         ("Какие встречи в понедельник?", "Какие встречи в среду?", "dates"),
         ("Погода на завтра", "Погода на сегодня", "dates"),
+        # Found by bench/bench_cache_workload.py: a wrong hit at similarity 0.93.
+        ("Support hours on weekdays?", "Support hours on weekends?", "dates"),
+        ("Часы поддержки в будни?", "Часы поддержки в выходные?", "dates"),
+        ("Open in the morning?", "Open in the evening?", "dates"),
+        ("Работаете утром?", "Работаете вечером?", "dates"),
         ("Reply to [EMAIL_1] now", "Reply to [EMAIL_2] now", "entities"),
         ("Write a bio of Ada Lovelace", "Write a bio of Alan Turing", "entities"),
         ("Доставка в Москву", "Доставка в Казань", "entities"),

@@ -51,3 +51,35 @@ def test_sampled_when_temperature_above_zero_or_unset() -> None:
     assert sampled({"temperature": 0.7}) is True
     assert sampled({"temperature": 0}) is False
     assert sampled({"temperature": 0.0}) is False
+
+
+def _tool_turn(
+    ids: tuple[str, str], results: tuple[str, str], city: str = "Kazan"
+) -> dict[str, object]:
+    calls = [
+        {"id": ids[0], "type": "function",
+         "function": {"name": "weather", "arguments": f'{{"city": "{city}"}}'}},
+        {"id": ids[1], "type": "function",
+         "function": {"name": "time", "arguments": '{"tz": "MSK"}'}},
+    ]  # fmt: skip
+    messages = [
+        {"role": "user", "content": "Weather and time?"},
+        {"role": "assistant", "content": None, "tool_calls": calls},
+        {"role": "tool", "tool_call_id": ids[0], "content": results[0]},
+        {"role": "tool", "tool_call_id": ids[1], "content": results[1]},
+    ]
+    return {**PAYLOAD, "messages": messages}
+
+
+def test_the_same_tool_calls_under_fresh_ids_share_a_key() -> None:
+    first = _tool_turn(("call_a1", "call_b1"), ("+3 C", "14:00"))
+    assert key(payload=_tool_turn(("call_x9", "call_y9"), ("+3 C", "14:00"))) == key(payload=first)
+    # Other arguments, or the results given to the other call, are another question.
+    assert key(payload=_tool_turn(("call_a1", "call_b1"), ("+3 C", "14:00"), "Omsk")) != key(
+        payload=first
+    )
+    swapped = _tool_turn(("call_a1", "call_b1"), ("+3 C", "14:00"))
+    messages = swapped["messages"]
+    assert isinstance(messages, list)
+    messages[2]["tool_call_id"], messages[3]["tool_call_id"] = "call_b1", "call_a1"
+    assert key(payload=swapped) != key(payload=first)
