@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: run test lint typecheck policy-check unit integration bench load lock clean
+.PHONY: run test lint typecheck policy-check unit integration bench bench-micro load lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,16 @@ test: $(STAMP)
 	KORDON_OPA_BINARY="$$opa" $(BIN)/python -m pytest -q
 
 # Benchmarks are reported, never asserted: see README "Performance".
+# Kordon beside Portkey and LiteLLM in ../shared/gateway-bench, table into bench/results/.
+# Quicker: make bench ANCHORS=portkey ROUNDS=3 DURATION=5 (GWBENCH=path if the harness is elsewhere).
+ANCHORS ?= litellm,portkey
+ROUNDS ?= 3
+DURATION ?= 10
 bench: $(STAMP)
+	ANCHORS="$(ANCHORS)" ROUNDS="$(ROUNDS)" DURATION="$(DURATION)" bash bench/gateway_bench.sh
+
+# The in-process pytest-benchmark micro benches (decision round trip, scan, quota, ...).
+bench-micro: $(STAMP)
 	KORDON_OPA_BINARY="$$(bash scripts/install-opa.sh)" $(BIN)/python -m pytest bench --benchmark-only -q
 
 load: $(STAMP)

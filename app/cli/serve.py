@@ -172,7 +172,12 @@ async def _start_sidecar(
 ) -> tuple[OpaSupervisor, bool]:
     opa = opa_or_exit(args.opa_binary)
     source_args, embedded = await _policy_source(settings, opa, stack)
-    process = OpaProcess(opa, source_args, urlsplit(settings.opa_url).port or 8181)
+    process = OpaProcess(
+        opa,
+        source_args,
+        urlsplit(settings.opa_url).port or 8181,
+        unix_socket=settings.opa_decision_socket,
+    )
     supervisor = OpaSupervisor(
         process, max_failures=settings.opa_max_failures, window_s=settings.opa_failure_window_s
     )
@@ -203,6 +208,12 @@ async def _serve(args: argparse.Namespace) -> None:
         # Callbacks run in reverse: OPA (registered first) is stopped last.
         supervisor, embedded = None, False
         if not args.no_sidecar:
+            if settings.opa_decision_socket is None:
+                # Decisions to our own sidecar over a Unix socket in an owner-only directory.
+                sockets = private_directory()
+                stack.callback(shutil.rmtree, sockets, ignore_errors=True)
+                socket_path = sockets / "decisions.sock"
+                settings = settings.model_copy(update={"opa_decision_socket": socket_path})
             supervisor, embedded = await _start_sidecar(settings, args, stack)
         fallback = None
         # The demo upstream belongs to the embedded default; a team's bundle names real providers.

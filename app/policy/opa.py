@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -40,14 +41,22 @@ class PolicyResult:
 class DecisionClient(PooledClient):
     """Evaluates `data.kordon.decision` once per request; never retries."""
 
-    def __init__(self, base_url: str, timeout_s: float, pool_size: int = 64) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float,
+        pool_size: int = 64,
+        unix_socket: Path | None = None,
+    ) -> None:
         # The timeout bounds OPA itself (connect, then the answer); waiting for a free pooled
         # connection during a burst is backpressure, bounded by the decisions ahead of it.
         super().__init__(
             pool_size,
             aiohttp.ClientTimeout(total=None, sock_connect=timeout_s, sock_read=timeout_s),
+            unix_socket,
         )
-        self._url = base_url.rstrip("/") + DECISION_PATH
+        # Over a Unix socket the host part only fills the Host header.
+        self._url = ("http://opa" if unix_socket else base_url.rstrip("/")) + DECISION_PATH
 
     async def decide(self, document: InputDocument, request_id: str) -> PolicyResult:
         """Return the validated decision, or raise PolicyUnavailable (the caller fails closed)."""

@@ -17,6 +17,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from opa_client import AsyncOpaClient
 from opa_client.errors import ConnectionsError
@@ -65,19 +66,27 @@ def _die_with_parent() -> Callable[[], None] | None:
 
 
 class OpaProcess:
-    """OPA bound to loopback, telemetry and version checks off; `source_args` say what it
-    loads (see `sources.py`). Can be spawned again after it exits."""
+    """OPA bound to loopback (and to `unix_socket`, for decisions, when given), telemetry and
+    version checks off; `source_args` say what it loads (see `sources.py`). Can be spawned
+    again after it exits (OPA replaces a socket file left by a killed predecessor)."""
 
     def __init__(
-        self, binary: str, source_args: Sequence[str], port: int, host: str = "127.0.0.1"
+        self,
+        binary: str,
+        source_args: Sequence[str],
+        port: int,
+        host: str = "127.0.0.1",
+        unix_socket: Path | None = None,
     ) -> None:
         self.host = host
         self.port = port
+        socket_args = ["--addr", f"unix://{unix_socket}"] if unix_socket is not None else []
         # --optimize-store-for-read-speed: bundle data kept as OPA values, not converted on
         # every read; 7-10 % less evaluation per decision in `opa bench` (docs/performance.md).
         self.command = [
-            binary, "run", "--server", "--addr", f"{host}:{port}", "--skip-version-check",
-            "--optimize-store-for-read-speed", "--log-level", "error", *source_args,
+            binary, "run", "--server", "--addr", f"{host}:{port}", *socket_args,
+            "--skip-version-check", "--optimize-store-for-read-speed", "--log-level", "error",
+            *source_args,
         ]  # fmt: skip
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None

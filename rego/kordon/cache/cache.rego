@@ -48,11 +48,10 @@ _cacheable if redaction.level == "pseudonymize"
 #   have cost had every call gone straight to the priciest cloud model the policy allows.
 baseline := _cloud[0][2] if count(_cloud) > 0
 
-_cloud := sort([[0 - (price.input_per_mtok + price.output_per_mtok), i, route] |
-	some i, route in routing.routes
-	provider := data.providers[route.provider]
-	not provider.onprem
-	price := provider.models[route.model].price
+# Hot path: the price comes with the ranked route; only the on-prem flag is looked up.
+_cloud := sort([[0 - price, i, {"provider": provider_id, "model": model}] |
+	some i, [price, provider_id, model] in routing.ranked
+	not data.providers[provider_id].onprem
 ])
 
 default _baseline := {}

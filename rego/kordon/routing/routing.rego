@@ -89,7 +89,14 @@ needed_tokens := input.request.tokens.prompt + max_output if {
 #   then provider id, then model name, as {"provider", "model"} objects. For "models" every
 #   offered pair the data class permits; otherwise the pairs that can serve the requested
 #   model ("auto" = any) where the residency permits.
-routes := [{"provider": provider_id, "model": model} | some [_, provider_id, model] in sort(_ranked)]
+routes := [{"provider": provider_id, "model": model} | some [_, provider_id, model] in ranked]
+
+# METADATA
+# title: Ranked routes
+# description: >-
+#   The routes as [price, provider, model] tuples in route order (price is input + output USD
+#   per million tokens), for concerns that need a route's price without looking it up again.
+ranked := sort(_ranked)
 
 # [price, provider, model] for every route; sorting these tuples gives the route order.
 _ranked contains [spec.price.input_per_mtok + spec.price.output_per_mtok, provider_id, model] if {
