@@ -11,7 +11,6 @@ import base64
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -26,6 +25,7 @@ from tests.redis_server import start_redis
 from tests.support.bundles import patched_bundle
 from tests.support.processes import REPO, free_port, running_gateway, running_opa
 from tests.support.upstream import RecordingUpstream
+from tests.support.windows import clear_of_window_edge
 
 HOUR = 3600
 SHARED_TOKENS = 5_000
@@ -125,15 +125,8 @@ def _ask(
     )
 
 
-def _wait_out_the_hour_edge() -> None:
-    """A burst must not straddle two hourly windows."""
-    left = HOUR - time.time() % HOUR
-    if left < 60:
-        time.sleep(left + 1)
-
-
 def test_over_the_limit_is_429_with_retry_after_and_rate_headers(cluster: Cluster) -> None:
-    _wait_out_the_hour_edge()
+    clear_of_window_edge(HOUR, 60)  # a burst must not straddle two hourly windows
     remaining = []
     for attempt in range(5):
         raw = cluster.client("q-burst", attempt % GATEWAYS).chat.completions.with_raw_response
@@ -197,7 +190,7 @@ def test_usage_event_reaches_only_clients_that_asked_for_it(cluster: Cluster) ->
 
 
 def test_three_gateways_never_overspend_a_shared_token_limit(cluster: Cluster) -> None:
-    _wait_out_the_hour_edge()
+    clear_of_window_edge(HOUR, 60)  # a burst must not straddle two hourly windows
     limit = SHARED_TOKENS
     max_tokens = 200
     clients = [

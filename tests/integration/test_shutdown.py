@@ -16,6 +16,7 @@ from tests.redis_server import start_redis
 from tests.support.processes import running_gateway, running_opa
 from tests.support.serve_process import kordon_serve
 from tests.support.upstream import RecordingUpstream
+from tests.support.windows import clear_of_window_edge
 
 STREAMS = 20
 
@@ -39,13 +40,6 @@ def _usage_tokens(lines: list[str]) -> int:
         if line != "data: [DONE]" and (usage := json.loads(line[6:]).get("usage")):
             return int(usage["total_tokens"])
     raise AssertionError("a stream without its usage event")
-
-
-def _clear_of_the_minute_edge() -> None:
-    """The tokens_per_minute counter is read a few seconds after the streams started (SIGTERM,
-    drain, one GET): start them well inside a minute."""
-    while time.time() % 60 > 45:
-        time.sleep(0.5)
 
 
 def test_sigterm_lets_open_streams_finish_and_settles_their_quota(
@@ -74,7 +68,9 @@ def test_sigterm_lets_open_streams_finish_and_settles_their_quota(
                     threading.Thread(target=_stream, args=(serve.url, key, results))
                     for _ in range(STREAMS)
                 ]
-                _clear_of_the_minute_edge()
+                # tokens_per_minute is read a few seconds after the streams started (SIGTERM,
+                # drain, one GET): start them well inside a minute.
+                clear_of_window_edge(60, 15)
                 for thread in threads:
                     thread.start()
                 deadline = time.monotonic() + 30
