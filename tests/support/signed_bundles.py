@@ -15,30 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.support.policy_repo import write_key_pair
 from tests.support.processes import REPO, opa_binary
 
 __all__ = ["BundleFactory", "drop_signatures", "edit_data", "edit_rego", "publish"]
 
 Tamper = Callable[[dict[str, bytes]], None]
-
-
-def _rsa_key(private: Path, public: Path) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    public.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
 
 
 class BundleFactory:
@@ -52,10 +35,8 @@ class BundleFactory:
             for limit in tier.get("limits", []):
                 limit["limit"] = 10**8
         tiers.write_text(yaml.safe_dump(data))
-        self.key, self.public_key = root / "signing.pem", root / "verification.pem"
-        self.other_key, other_public = root / "other.pem", root / "other.pub.pem"
-        _rsa_key(self.key, self.public_key)
-        _rsa_key(self.other_key, other_public)
+        self.key, self.public_key = write_key_pair(root / "keys", "RS256")
+        self.other_key, _ = write_key_pair(root / "other-keys", "RS256")
 
     def build(
         self, revision: str, *, key: Path | None = None, tamper: Tamper | None = None
