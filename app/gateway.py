@@ -6,37 +6,19 @@ asks the policy and hands the decision to the executor. It never decides anythin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.audit.step import AuditStep
 from app.errors import KordonError
 from app.executor import Call, Executor, Outcome
 from app.keys import Principal
 from app.policy.classify import Classifier
-from app.policy.input import Endpoint, build_input
+from app.policy.input import RequestFacts, build_input
 from app.policy.opa import DecisionClient, PolicyResult
 from app.protect.scan import NO_PAYLOAD, ScanResult
 from app.protect.vault import session_scope
 from app.quota.step import QuotaStep
 from app.quota.tokens import count_prompt_tokens
-from app.schemas.contract import InputDocument
 
-__all__ = ["Gateway", "RequestFacts", "kordon_headers"]
-
-
-@dataclass(frozen=True, slots=True)
-class RequestFacts:
-    """What the API layer read off the request, beyond the payload itself."""
-
-    request_id: str
-    endpoint: Endpoint
-    model: str
-    stream: bool = False
-    max_output: int | None = None
-    tools: bool = False
-    images: bool = False
-    client_region: str | None = None
-    session: str | None = None
+__all__ = ["Gateway", "kordon_headers"]
 
 
 def kordon_headers(request_id: str, policy: PolicyResult | None) -> dict[str, str]:
@@ -65,7 +47,7 @@ class Gateway:
     async def decide(
         self, principal: Principal, facts: RequestFacts, scan: ScanResult, prompt_tokens: int
     ) -> PolicyResult:
-        document = _input(principal, facts, scan, prompt_tokens)
+        document = build_input(facts, principal, scan, prompt_tokens)
         return await self._decisions.decide(document, facts.request_id)
 
     async def handle(
@@ -76,7 +58,7 @@ class Gateway:
         try:
             scan = await self._classifier.classify(principal.tenant, facts.endpoint, payload)
             prompt_tokens = count_prompt_tokens(facts.endpoint, payload)
-            document = _input(principal, facts, scan, prompt_tokens)
+            document = build_input(facts, principal, scan, prompt_tokens)
             recording.asking(document)
             policy = await self._decisions.decide(document, facts.request_id)
             recording.decided(policy)
@@ -100,25 +82,6 @@ class Gateway:
     ) -> tuple[PolicyResult, list[dict[str, object]]]:
         policy = await self.list_models(principal, request_id)
         return policy, await self._quota.usage(policy.decision.quota)
-
-
-def _input(
-    principal: Principal, facts: RequestFacts, scan: ScanResult, prompt_tokens: int
-) -> InputDocument:
-    return build_input(
-        request_id=facts.request_id,
-        endpoint=facts.endpoint,
-        model=facts.model,
-        stream=facts.stream,
-        prompt_tokens=prompt_tokens,
-        max_output=facts.max_output,
-        tools=facts.tools,
-        images=facts.images,
-        principal=principal,
-        scan=scan,
-        client_region=facts.client_region,
-        session=facts.session,
-    )
 
 
 def _call(

@@ -51,7 +51,7 @@ from app.audit.writer import ChainWriter  # noqa: E402
 from app.executor import Outcome  # noqa: E402
 from app.keys import KeyStore, Principal  # noqa: E402
 from app.policy.bundle import build_bundle  # noqa: E402
-from app.policy.input import build_input  # noqa: E402
+from app.policy.input import RequestFacts, build_input  # noqa: E402
 from app.policy.opa import PolicyResult  # noqa: E402
 from app.protect.scan import DataProfile, ScanResult  # noqa: E402
 from app.quota.amounts import Price  # noqa: E402
@@ -96,20 +96,8 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 
 def _event_parts() -> tuple[Any, PolicyResult, Outcome]:
     scan = ScanResult((), DataProfile({"email": 1, "phone": 1}, "personal", ("RU",)), ("email",))
-    document = build_input(
-        request_id="req_bench",
-        endpoint="chat.completions",
-        model="auto",
-        stream=False,
-        prompt_tokens=250,
-        max_output=300,
-        tools=False,
-        images=False,
-        principal=PRINCIPAL,
-        scan=scan,
-        client_region=None,
-        session=None,
-    )
+    facts = RequestFacts("req_bench", "chat.completions", "auto", max_output=300)
+    document = build_input(facts, PRINCIPAL, scan, 250)
     policy = PolicyResult(DECISION, "dec_bench", "bench+git.0")
     outcome = Outcome(200, ROUTE, [], first_byte=time.perf_counter())
     outcome.price, outcome.usage = Price.of("usd", 0.15, 0.6), {"prompt_tokens": 250}

@@ -31,7 +31,7 @@ from app.keys import Principal
 from app.policy.bundle import build_bundle
 from app.policy.bundle_data import BundleViews
 from app.policy.classify import PayloadClassifier
-from app.policy.input import build_input
+from app.policy.input import RequestFacts, build_input
 from app.policy.opa import DECISION_PATH, DecisionClient, PolicyResult
 from app.quota.tokens import count_prompt_tokens
 from app.schemas.contract import InputDocument
@@ -104,20 +104,9 @@ def document(loop: asyncio.AbstractEventLoop, opa_url: str) -> InputDocument:
     scan = loop.run_until_complete(
         classifier.classify(PRINCIPAL.tenant, "chat.completions", PAYLOAD)
     )
-    return build_input(
-        request_id="req_bench",
-        endpoint="chat.completions",
-        model="auto",
-        stream=False,
-        prompt_tokens=count_prompt_tokens("chat.completions", PAYLOAD),
-        max_output=300,
-        tools=False,
-        images=False,
-        principal=PRINCIPAL,
-        scan=scan,
-        client_region=None,
-        session=None,
-    )
+    facts = RequestFacts("req_bench", "chat.completions", "auto", max_output=300)
+    prompt_tokens = count_prompt_tokens("chat.completions", PAYLOAD)
+    return build_input(facts, PRINCIPAL, scan, prompt_tokens)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -14,9 +14,9 @@ from app.api.body import read_json, validate
 from app.config import Settings
 from app.errors import AuthenticationFailed, PolicyDenied
 from app.executor import Outcome
-from app.gateway import Gateway, RequestFacts, kordon_headers
+from app.gateway import Gateway, kordon_headers
 from app.keys import KeyStore, Principal
-from app.policy.input import Endpoint
+from app.policy.input import Endpoint, RequestFacts
 from app.policy.opa import PolicyResult
 from app.schemas.openai import ChatCompletionRequest, EmbeddingRequest
 

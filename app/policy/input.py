@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -10,37 +11,43 @@ from app.keys import Principal
 from app.protect.scan import ScanResult
 from app.schemas.contract import CONTRACT_VERSION, InputDocument
 
-__all__ = ["Endpoint", "build_input"]
+__all__ = ["Endpoint", "RequestFacts", "build_input"]
 
 Endpoint = Literal["chat.completions", "embeddings", "models"]
 
 
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What the API layer read off the request, beyond the payload itself."""
+
+    request_id: str
+    endpoint: Endpoint
+    model: str
+    stream: bool = False
+    max_output: int | None = None
+    tools: bool = False
+    images: bool = False
+    client_region: str | None = None
+    session: str | None = None
+
+
 def build_input(
-    *,
-    request_id: str,
-    endpoint: Endpoint,
-    model: str,
-    stream: bool,
-    prompt_tokens: int,
-    max_output: int | None,
-    tools: bool,
-    images: bool,
+    facts: RequestFacts,
     principal: Principal,
     scan: ScanResult,
-    client_region: str | None,
-    session: str | None,
+    prompt_tokens: int,
     now: datetime | None = None,
 ) -> InputDocument:
     moment = now or datetime.now(UTC)
     return {
         "version": CONTRACT_VERSION,
         "request": {
-            "id": request_id,
-            "endpoint": endpoint,
-            "model": model,
-            "stream": stream,
-            "tokens": {"prompt": prompt_tokens, "max_output": max_output},
-            "features": {"tools": tools, "images": images},
+            "id": facts.request_id,
+            "endpoint": facts.endpoint,
+            "model": facts.model,
+            "stream": facts.stream,
+            "tokens": {"prompt": prompt_tokens, "max_output": facts.max_output},
+            "features": {"tools": facts.tools, "images": facts.images},
         },
         "principal": {
             "tenant": principal.tenant,
@@ -55,9 +62,9 @@ def build_input(
             "detectors": list(scan.scanned),
         },
         "context": {
-            "client_region": client_region,
+            "client_region": facts.client_region,
             "time": _rfc3339(int(moment.timestamp())),
-            "session": session,
+            "session": facts.session,
         },
     }
 

@@ -19,7 +19,7 @@ from app.keys import Principal
 from app.policy.bundle_data import BundleViews
 from app.policy.classify import PayloadClassifier
 from app.policy.detection import DetectionPlans
-from app.policy.input import build_input
+from app.policy.input import RequestFacts, build_input
 from app.quota.tokens import count_prompt_tokens
 
 REPO = Path(__file__).resolve().parents[3]
@@ -53,20 +53,9 @@ def test_no_labelled_value_reaches_the_record(classifier: PayloadClassifier, ten
             message: dict[str, object] = {"role": "user", "content": sample["text"]}
             payload: dict[str, object] = {"model": "auto", "messages": [message]}
             scan = await classifier.classify(tenant, "chat.completions", payload)
-            document = build_input(
-                request_id=f"req_{n}",
-                endpoint="chat.completions",
-                model="auto",
-                stream=False,
-                prompt_tokens=count_prompt_tokens("chat.completions", payload),
-                max_output=None,
-                tools=False,
-                images=False,
-                principal=principal,
-                scan=scan,
-                client_region=None,
-                session=None,
-            )
+            facts = RequestFacts(f"req_{n}", "chat.completions", "auto")
+            prompt_tokens = count_prompt_tokens("chat.completions", payload)
+            document = build_input(facts, principal, scan, prompt_tokens)
             event = AuditEvent(f"req_{n}", principal, document=document)
             line, _ = link(record_body(event), n + 1, "0" * 64)
             values = [label["value"] for label in sample["labels"]]
