@@ -12,6 +12,7 @@ import yaml
 
 from app.keys import KeyStore
 from app.policy.bundle import build_bundle
+from tests.support.clients import openai_client
 from tests.support.processes import REPO, opa_binary, running_gateway, running_opa
 from tests.support.upstream import RecordingUpstream, running_upstreams
 
@@ -30,7 +31,7 @@ class Stack:
     provider_env: dict[str, str]
 
     def client(self, tenant: str) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.url}/v1", api_key=self.keys[tenant], max_retries=0)
+        return openai_client(f"{self.url}/v1", self.keys[tenant])
 
     def received(self) -> dict[str, int]:
         return {name: len(u.received) for name, u in self.upstreams.items() if u.received}

@@ -15,6 +15,7 @@ from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolPara
 
 from app.keys import KeyStore
 from tests.support.bundles import patched_bundle
+from tests.support.clients import openai_client
 from tests.support.processes import running_gateway, running_opa
 from tests.support.vendors.cassettes import Reply, VendorServer, vendor_app
 from tests.support.vendors.serving import serving
@@ -54,7 +55,7 @@ class Vendors:
     log: Path
 
     def client(self, tenant: str) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.url}/v1", api_key=self.keys[tenant], max_retries=0)
+        return openai_client(f"{self.url}/v1", self.keys[tenant])
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import pytest
 from app.cli import main as kordon
 from tests.integration.conftest import Stack
 from tests.redis_server import start_redis
+from tests.support.clients import openai_client
 from tests.support.processes import running_gateway
 
 ADMIN_KEY = "test-admin-key-cache-7c2e"
@@ -27,7 +28,7 @@ class Gateway:
 
     def client(self, tenant: str) -> openai.OpenAI:
         key = self.stack.keys[tenant]
-        return openai.OpenAI(base_url=f"{self.url}/v1", api_key=key, max_retries=0)
+        return openai_client(f"{self.url}/v1", key)
 
     def reached(self) -> int:
         return sum(len(u.received) for u in self.stack.upstreams.values())

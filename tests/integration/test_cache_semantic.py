@@ -15,6 +15,7 @@ import yaml
 from app.keys import KeyStore
 from tests.redis_server import start_redis
 from tests.support.bundles import patched_bundle
+from tests.support.clients import openai_client
 from tests.support.processes import REPO, running_gateway, running_opa
 from tests.support.upstream import RecordingUpstream
 
@@ -33,7 +34,7 @@ class Gateway:
 
     def ask(self, tenant: str, text: str, stream: bool = False) -> tuple[str, str]:
         """The answer's text and its x-kordon-cache header."""
-        client = openai.OpenAI(base_url=f"{self.url}/v1", api_key=self.keys[tenant], max_retries=0)
+        client = openai_client(f"{self.url}/v1", self.keys[tenant])
         messages: list[openai.types.chat.ChatCompletionMessageParam] = [
             {"role": "user", "content": text}
         ]

@@ -8,6 +8,7 @@ import openai
 import pytest
 
 from tests.integration.conftest import Stack
+from tests.support.clients import openai_client
 from tests.support.processes import running_gateway
 
 RU_REGION = {"onprem-vllm", "cloudru", "gigachat"}
@@ -179,7 +180,7 @@ def test_falls_back_when_the_first_route_misses_the_first_byte_timeout(
     stack.upstreams["mistral-eu"].delay_s = 2.0
     env = {**stack.provider_env, "KORDON_UPSTREAM_FIRST_BYTE_TIMEOUT_S": "0.3"}
     with running_gateway(stack.opa_url, stack.keys_file, env, tmp_path / "gw.log") as url:
-        client = openai.OpenAI(base_url=f"{url}/v1", api_key=stack.keys["acme-ru"], max_retries=0)
+        client = openai_client(f"{url}/v1", stack.keys["acme-ru"])
         raw = client.chat.completions.with_raw_response.create(
             model="auto", messages=[{"role": "user", "content": "Plan the offsite."}]
         )

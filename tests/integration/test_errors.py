@@ -9,6 +9,7 @@ import openai
 import pytest
 
 from tests.integration.conftest import Stack
+from tests.support.clients import openai_client
 from tests.support.processes import running_gateway, running_opa
 
 
@@ -73,7 +74,7 @@ def test_fails_closed_when_opa_is_stopped(
         running_opa(bundle[0]) as (opa_url, opa),
         running_gateway(opa_url, stack.keys_file, stack.provider_env, tmp_path / "gw.log") as url,
     ):
-        client = openai.OpenAI(base_url=f"{url}/v1", api_key=stack.keys["acme-ru"], max_retries=0)
+        client = openai_client(f"{url}/v1", stack.keys["acme-ru"])
         client.chat.completions.create(model="auto", messages=[{"role": "user", "content": "up?"}])
         assert sum(stack.received().values()) == 1
         for upstream in stack.upstreams.values():

@@ -19,6 +19,7 @@ import pytest
 from app.keys import KeyStore
 from tests.integration.conftest import Stack
 from tests.support.bundles import patched_bundle
+from tests.support.clients import openai_client
 from tests.support.processes import running_gateway, running_opa
 from tests.support.upstream import RecordingUpstream
 
@@ -60,7 +61,7 @@ class Observed:
     gateway_log: Path
 
     def client(self, tenant: str) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.url}/v1", api_key=self.keys[tenant], max_retries=0)
+        return openai_client(f"{self.url}/v1", self.keys[tenant])
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from app.keys import KeyStore
 from tests.integration.conftest import Stack
 from tests.redis_server import start_redis
 from tests.support.bundles import patched_bundle
+from tests.support.clients import openai_client
 from tests.support.processes import REPO, free_port, running_gateway, running_opa
 from tests.support.upstream import RecordingUpstream
 from tests.support.windows import clear_of_window_edge
@@ -60,9 +61,7 @@ class Cluster:
         self.redis_url = redis_url
 
     def client(self, tenant: str, gateway: int = 0) -> openai.OpenAI:
-        return openai.OpenAI(
-            base_url=f"{self.urls[gateway]}/v1", api_key=self.keys[tenant], max_retries=0
-        )
+        return openai_client(f"{self.urls[gateway]}/v1", self.keys[tenant])
 
     def usage(self, tenant: str) -> dict[str, dict[str, float]]:
         response = httpx.get(
@@ -238,9 +237,7 @@ def test_redis_down_denies_by_default_and_never_hangs(
     env = {**provider_env, "KORDON_REDIS_URL": dead}
     with running_gateway(stack.opa_url, stack.keys_file, env, tmp_path / "gw.log") as url:
         # A hang would surface as the client's own timeout, not as the 503 expected here.
-        client = openai.OpenAI(
-            base_url=f"{url}/v1", api_key=stack.keys["acme-ru"], max_retries=0, timeout=10
-        )
+        client = openai_client(f"{url}/v1", stack.keys["acme-ru"], timeout=10)
         with pytest.raises(openai.APIStatusError) as caught:
             client.chat.completions.create(
                 model="auto", messages=[{"role": "user", "content": "hello"}]

@@ -17,6 +17,7 @@ from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
 from app.quota.tokens import count_prompt_tokens, count_text_tokens
 from tests.integration.conftest import Stack, _providers
+from tests.support.clients import openai_client
 from tests.support.processes import free_port, running_gateway
 from tests.support.vendors.chaos import ChaosUpstream, Mode, chaos_app
 from tests.support.vendors.serving import serving
@@ -42,7 +43,7 @@ class Chaos:
     log_file: Path
 
     def client(self) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.url}/v1", api_key=self.key, max_retries=0)
+        return openai_client(f"{self.url}/v1", self.key)
 
     def rows(self) -> list[dict[str, object]]:
         """The admin endpoint's rows, one per (provider, model, replica)."""

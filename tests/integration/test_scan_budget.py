@@ -19,6 +19,7 @@ import pytest
 
 from app.keys import KeyStore
 from tests.support.bundles import patched_bundle
+from tests.support.clients import openai_client
 from tests.support.processes import running_gateway, running_opa
 from tests.support.upstream import RecordingUpstream
 
@@ -31,7 +32,7 @@ class Budgeted:
     key: str
 
     def client(self) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.url}/v1", api_key=self.key, max_retries=0)
+        return openai_client(f"{self.url}/v1", self.key)
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-import openai
-
 from app.providers.demo import DEMO_LABEL
+from tests.support.clients import openai_client
 from tests.support.processes import REPO, free_port, opa_binary, wait_http
 
 
@@ -63,7 +62,7 @@ def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
         key = _demo_key(process)
         wait_http(f"http://127.0.0.1:{port}/readyz")
         assert _port_open(opa_port)
-        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0)
+        client = openai_client(f"http://127.0.0.1:{port}/v1", key)
         raw = client.chat.completions.with_raw_response.create(
             model="auto", messages=[{"role": "user", "content": "Write to ivan@example.ru"}]
         )
