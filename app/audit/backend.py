@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 from app.audit.file_store import FileAuditStore
-from app.audit.postgres_store import PostgresAuditStore
 from app.audit.signing import Signer
 from app.audit.store import AuditStore
 from app.audit.trail import AuditTrail
@@ -24,6 +23,9 @@ def open_store(
     if dsn is None and directory is None and settings.audit_dsn is not None:
         dsn = settings.audit_dsn.get_secret_value()
     if dsn is not None:
+        # psycopg costs ~22 MB of RSS: imported only by deployments that name a database.
+        from app.audit.postgres_store import PostgresAuditStore
+
         return PostgresAuditStore(dsn)
     return FileAuditStore(directory or settings.audit_dir, fsync=settings.audit_fsync)
 
