@@ -17,18 +17,20 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import orjson
 
 from app.cache.entries import Entry
 from app.cache.keys import Scope, fingerprint, sampled
 from app.cache.savings import charge, period_of
-from app.cache.semantic import Probe, SemanticCache
 from app.cache.store import CacheStore, CacheUnavailable
 from app.cache.stream import as_stream, assemble
 from app.quota.step import PriceBook
 from app.schemas.contract import Decision, Route
+
+if TYPE_CHECKING:
+    from app.cache.semantic import Probe, SemanticCache
 
 __all__ = ["CacheStep", "Served", "Status", "Ticket"]
 
@@ -65,12 +67,19 @@ class Served:
 class CacheStep:
     def __init__(self, store: CacheStore, semantic: SemanticCache | None = None) -> None:
         self._store = store
-        # The model loads on the first semantic lookup, so this costs nothing until then.
-        self._semantic = semantic or SemanticCache()
+        # Built on the first semantic lookup: numpy and the model load only then.
+        self._semantic = semantic
 
     @property
     def store(self) -> CacheStore:
         return self._store
+
+    def _semantic_cache(self) -> SemanticCache:
+        if self._semantic is None:
+            from app.cache.semantic import SemanticCache
+
+            self._semantic = SemanticCache()
+        return self._semantic
 
     async def lookup(
         self, tenant: str, endpoint: str, decision: Decision, payload: Mapping[str, object]
@@ -90,13 +99,13 @@ class CacheStep:
             if entry is not None:
                 return Ticket("hit-exact", tenant, decision, entry=entry)
             if cache.mode == "semantic" and endpoint == "chat.completions":
-                probe = await self._semantic.probe(scope, payload)
+                probe = await self._semantic_cache().probe(scope, payload)
             if probe is not None:
-                for candidate in self._semantic.matches(probe, cache.min_similarity):
+                for candidate in self._semantic_cache().matches(probe, cache.min_similarity):
                     entry = await self._get(tenant, candidate.key)
                     if entry is not None:
                         return Ticket("hit-semantic", tenant, decision, entry=entry)
-                    self._semantic.forget(probe, candidate.key)
+                    self._semantic_cache().forget(probe, candidate.key)
         except CacheUnavailable as exc:
             log.warning("cache store unavailable on lookup: %s", exc)
         return Ticket("miss", tenant, decision, key, probe=probe)
@@ -135,7 +144,7 @@ class CacheStep:
                     self._store.put(ticket.tenant, ticket.key, kept.dumps(), ttl_s)
                 )
                 if stored and ticket.probe is not None:
-                    self._semantic.remember(ticket.probe, ticket.key, ttl_s)
+                    self._semantic_cache().remember(ticket.probe, ticket.key, ttl_s)
         baseline = ticket.decision.cache.baseline
         actual = prices.models.get((route.provider, route.model))
         reference = prices.models.get((baseline.provider, baseline.model)) if baseline else None
