@@ -17,7 +17,12 @@ import pytest
 
 from app.keys import KeyStore
 from tests.support.processes import REPO, free_port, opa_binary
-from tests.support.serve_process import BundleService, Serve, kordon_serve, running_bundle_service
+from tests.support.serve_process import (
+    BundleService,
+    Serve,
+    kordon_serve,
+    serve_from_bundle_service,
+)
 from tests.support.signed_bundles import (
     BundleFactory,
     drop_signatures,
@@ -81,14 +86,9 @@ def test_tampered_bundles_are_refused_and_the_last_good_keeps_serving(
     published.mkdir()
     publish(factory.build("r1"), published)
     env, key = _env(tmp_path, provider_env)
-    with (
-        running_bundle_service(published, TOKEN) as service,
-        kordon_serve(
-            ["--bundle-url", service.bundle_url(), "--verification-key", str(factory.public_key)],
-            env,
-            tmp_path / "gateway.log",
-        ) as serve,
-    ):
+    with serve_from_bundle_service(
+        published, TOKEN, factory.public_key, env, tmp_path / "gateway.log"
+    ) as (service, serve):
         assert serve.readyz() == (200, {"status": "ready", "policy_revision": "r1",
                                         "opa_restarts": 0})  # fmt: skip
         first = _chat(serve, key)
@@ -127,15 +127,9 @@ def test_cold_start_with_a_bad_bundle_is_not_ready_and_fails_closed(
     published.mkdir()
     publish(factory.build("r-bad", tamper=edit_data), published)
     env, key = _env(tmp_path, provider_env)
-    with (
-        running_bundle_service(published, TOKEN) as service,
-        kordon_serve(
-            ["--bundle-url", service.bundle_url(), "--verification-key", str(factory.public_key)],
-            env,
-            tmp_path / "gateway.log",
-            wait_ready=False,
-        ) as serve,
-    ):
+    with serve_from_bundle_service(
+        published, TOKEN, factory.public_key, env, tmp_path / "gateway.log", wait_ready=False
+    ) as (service, serve):
         _until(_polled_twice(service), "OPA polled the bad bundle")
         status, body = serve.readyz()
         assert (status, body["reason"], body["policy_revision"]) == (

@@ -19,7 +19,13 @@ from aiohttp import web
 from app.policy.bundle_server import bundle_app
 from tests.support.processes import REPO, free_port, opa_binary, wait_http
 
-__all__ = ["BundleService", "Serve", "kordon_serve", "running_bundle_service"]
+__all__ = [
+    "BundleService",
+    "Serve",
+    "kordon_serve",
+    "running_bundle_service",
+    "serve_from_bundle_service",
+]
 
 
 @dataclass
@@ -136,3 +142,27 @@ def running_bundle_service(directory: Path, token: str) -> Iterator[BundleServic
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+@contextmanager
+def serve_from_bundle_service(
+    directory: Path,
+    token: str,
+    public_key: Path,
+    env: Mapping[str, str],
+    log_file: Path,
+    *,
+    wait_ready: bool = True,
+) -> Iterator[tuple[BundleService, Serve]]:
+    """`kordon serve --bundle-url` polling a bundle service that serves `directory`, its
+    bundles verified with `public_key`."""
+    with (
+        running_bundle_service(directory, token) as service,
+        kordon_serve(
+            ["--bundle-url", service.bundle_url(), "--verification-key", str(public_key)],
+            env,
+            log_file,
+            wait_ready=wait_ready,
+        ) as serve,
+    ):
+        yield service, serve

@@ -1,6 +1,6 @@
-"""A real `kordon serve` under load conditions, for the benchmarks: every provider on a recording
-upstream, a bundle service with a bearer token, signed bundles (quota limits raised so load is
-never refused for quota) and the key they are verified with."""
+"""A real `kordon serve` under load, for the reload test and the benchmarks: every provider on
+a recording upstream, a bundle service with a bearer token, signed bundles (quota limits raised
+so load is never refused for quota) and the key they are verified with."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 
 from app.keys import KeyStore
 from tests.support.processes import REPO
-from tests.support.serve_process import Serve, kordon_serve, running_bundle_service
+from tests.support.serve_process import Serve, serve_from_bundle_service
 from tests.support.signed_bundles import BundleFactory, publish
 from tests.support.upstream import running_upstreams
 
@@ -47,17 +47,7 @@ def signed_serve(
             "KORDON_BUNDLE_POLLING_MAX_DELAY_S": str(polling_s),
             **(env or {}),
         }  # fmt: skip
-        with (
-            running_bundle_service(live, _TOKEN) as service,
-            kordon_serve(
-                [
-                    "--bundle-url",
-                    service.bundle_url(),
-                    "--verification-key",
-                    str(factory.public_key),
-                ],
-                environment,
-                root / "gateway.log",
-            ) as serve,  # fmt: skip
-        ):
+        with serve_from_bundle_service(
+            live, _TOKEN, factory.public_key, environment, root / "gateway.log"
+        ) as (_, serve):
             yield serve, key, bundles, live
