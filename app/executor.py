@@ -136,7 +136,6 @@ class Executor:
         route, response, attempts = opened.route, opened.response, opened.attempts
         headers = {k: v for k, v in response.headers.items() if k.lower() in _FORWARDED_HEADERS}
         headers.update(hold.headers())
-        headers["x-kordon-cache"] = ticket.status
         facts = catalog.models.get((route.provider, route.model))
         outcome = Outcome(response.status, route, attempts, headers, first_byte=time.perf_counter())
         outcome.price = facts.price if facts else None
@@ -180,7 +179,7 @@ class Executor:
         served = self._cache.serve(entry, call.stream, _wants_usage(call), protected.restore_body)
         await hold.settle(served.route, NO_USAGE)
         await self._cache.keep(ticket, served.route, None, catalog, b"")
-        headers = {**hold.headers(), "x-kordon-cache": ticket.status}
+        headers = dict(hold.headers())
         if served.stream is None:
             headers["content-type"] = "application/json"
         outcome = Outcome(200, served.route, [], headers, served.body, served.stream)

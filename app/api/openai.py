@@ -57,6 +57,7 @@ def _render(request_id: str, policy: PolicyResult, outcome: Outcome) -> Response
         **outcome.headers,
         **kordon_headers(request_id, policy),
         "x-kordon-route": f"{outcome.route.provider}/{outcome.route.model}",
+        "x-kordon-cache": outcome.cache,
     }
     if outcome.stream is not None:
         headers["cache-control"] = "no-cache"
