@@ -1,25 +1,36 @@
 """Offline prompt token counting, for reserving tokens before the upstream call.
 
-bpe-openai ships the OpenAI encodings in its wheel, so counting needs no network. Models outside
-OpenAI's catalogue (Qwen, GigaChat, ...) have tokenizers of their own; ``o200k_base`` is used as
-an estimate for them. The count only sizes the reservation: settlement uses the usage the
-provider reports, so an estimate costs accuracy for the length of one request, never money.
+The two OpenAI encodings every OpenAI chat and embeddings model uses, ``o200k_base`` and
+``cl100k_base``, ship in ``encodings/`` (OpenAI's published tiktoken files, gzipped; a test
+checks their SHA-256 against the hashes tiktoken pins), so counting needs no network. tiktoken's
+Rust BPE counts; each encoding is loaded on its first use.
+
+The count goes into the input document (``request.tokens.prompt``: the policy's context-fit
+check and its deny messages), the quota reservation, the executor's output bound and its
+delivered-usage fallback, so it stays exact for OpenAI's models. Models outside OpenAI's
+catalogue (Qwen, GigaChat, Voyage, ...) have tokenizers of their own; ``o200k_base`` is an
+estimate for them: settlement uses the usage the provider reports, so an estimate costs
+accuracy for the length of one request, never money.
+
+Why not bpe-openai (used before): its import builds Python rank tables for three encodings and
+its Rust side another set per encoding, ~140 MiB of RSS for o200k alone; tiktoken's core holds
+o200k in ~47 MiB (bench/profiles/memory-tokens.md). Counts are identical: the tests compare
+both encodings on a generated corpus counted by bpe-openai.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import ctypes
 import functools
-import warnings
+import gzip
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import orjson
-
-with warnings.catch_warnings():
-    # bpe-openai 0.1.4 reads its encodings at import with importlib.resources.open_binary,
-    # deprecated since Python 3.11: its warning, not ours, and fatal under ``-W error``.
-    warnings.filterwarnings("ignore", "open_binary is deprecated", DeprecationWarning)
-    import bpe_openai
+from tiktoken._tiktoken import CoreBPE
 
 __all__ = [
     "count_chat_tokens",
@@ -31,6 +42,35 @@ __all__ = [
 ]
 
 DEFAULT_ENCODING = "o200k_base"
+ENCODINGS_DIR = Path(__file__).with_name("encodings")
+
+# Split patterns and special tokens as tiktoken_ext.openai_public defines them (that module
+# builds each encoding from a download, so it cannot be called here).
+_O200K_PATTERN = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+_CL100K_PATTERN = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""  # noqa: E501
+_SPECS: dict[str, tuple[str, dict[str, int]]] = {
+    "o200k_base": (_O200K_PATTERN, {"<|endoftext|>": 199_999, "<|endofprompt|>": 200_018}),
+    "cl100k_base": (
+        _CL100K_PATTERN,
+        {
+            "<|endoftext|>": 100_257,
+            "<|fim_prefix|>": 100_258,
+            "<|fim_middle|>": 100_259,
+            "<|fim_suffix|>": 100_260,
+            "<|endofprompt|>": 100_276,
+        },
+    ),
+}
 
 # OpenAI's chat format wraps each message as <|start|>{role}<|message|>{content}<|end|> and
 # primes the reply with <|start|>assistant<|message|>; these are the counts from OpenAI's
@@ -42,37 +82,51 @@ _REPLY_PRIMER = 3
 # estimated as a 1024x1024 image (85 + 4 tiles x 170). Settlement corrects the difference.
 _IMAGE_LOW = 85
 _IMAGE_HIGH = 765
-# bpe-openai refuses a single call over 1M characters or 200k tokens; 32k characters stay under
-# both even at the worst case of 4 one-byte tokens per character.
+# Text is counted in chunks of at most 32k characters, cut at whitespace, so that one call's
+# token list stays small (a 1 MB prompt would otherwise be one list of ~250k ints).
 _CHUNK_CHARS = 32_768
-# The encodings in the bpe-openai wheel; older ones (p50k, r50k) would need tiktoken's download.
-_SHIPPED = frozenset({"cl100k_base", "o200k_base", "voyage3_base"})
+# The models OpenAI counts with cl100k (tiktoken's model table); every other model is o200k.
+_CL100K_MODELS = frozenset({"gpt-4", "cl100k_base"})
 _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-")
 
 
-@functools.lru_cache(maxsize=256)
+class Encoding(Protocol):
+    """The part of tiktoken's ``CoreBPE`` that counting uses."""
+
+    def encode_ordinary(self, text: str) -> list[int]: ...
+
+
 def encoding_name(model: str) -> str:
-    """The encoding for ``model``: OpenAI's own where known, else ``o200k_base``."""
-    try:
-        name = str(bpe_openai.encoding_name_for_model(model))
-    except KeyError:
-        name = ""
-    if name in _SHIPPED:
-        return name
+    """The encoding for ``model``: cl100k for the GPT-4/3.5 and embeddings families, else o200k."""
     lowered = model.lower()
-    if lowered == "gpt-4" or lowered.startswith(_CL100K_PREFIXES):
+    if lowered in _CL100K_MODELS or lowered.startswith(_CL100K_PREFIXES):
         return "cl100k_base"
     return DEFAULT_ENCODING
 
 
-def encoding_for(model: str) -> Any:
-    """The tiktoken-compatible ``Encoding`` used to count ``model``'s tokens."""
+def encoding_for(model: str) -> Encoding:
+    """The encoding used to count ``model``'s tokens."""
     return _encoding(encoding_name(model))
 
 
 @functools.cache
-def _encoding(name: str) -> Any:
-    return bpe_openai.get_encoding(name)
+def _encoding(name: str) -> Encoding:
+    pattern, special_tokens = _SPECS[name]
+    with gzip.open(ENCODINGS_DIR / f"{name}.tiktoken.gz", "rb") as lines:
+        ranks = {base64.b64decode(token): int(rank) for token, rank in map(bytes.split, lines)}
+    # tiktoken.Encoding would keep ``ranks`` (~23 MiB of Python objects for o200k) for its
+    # lifetime; the Rust core it wraps copies them, so building the core lets the dict go.
+    core: Encoding = CoreBPE(ranks, special_tokens, pattern)
+    del ranks
+    _release_freed_pages()
+    return core
+
+
+def _release_freed_pages() -> None:
+    """Building an encoding frees ~25 MiB of Python objects and Rust scratch space; glibc keeps
+    the freed heap pages unless asked (~4 MiB of RSS back; a no-op without glibc)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @functools.lru_cache(maxsize=64)
@@ -92,9 +146,18 @@ def count_text_tokens(text: str, model: str) -> int:
             # Cut at whitespace where possible so the chunks tokenise like the whole text.
             space = text.rfind(" ", start + 1, end)
             end = space if space > start else end
-        total += len(encoding.encode_ordinary(text[start:end]))
+        total += _count(encoding, text[start:end])
         start = end
     return total
+
+
+def _count(encoding: Encoding, text: str) -> int:
+    try:
+        return len(encoding.encode_ordinary(text))
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form: count it as U+FFFD, as tiktoken.Encoding does.
+        fixed = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return len(encoding.encode_ordinary(fixed))
 
 
 def count_prompt_tokens(endpoint: str, payload: Mapping[str, object]) -> int:
