@@ -18,11 +18,26 @@ from app.quota.amounts import Price
 __all__ = ["charge", "period_of", "report"]
 
 _MICRO = 1_000_000
+# The month last named, as [start, end) in Unix seconds and its name: one strftime a month,
+# not one per request. The end is kept a microsecond short because `fromtimestamp` rounds to
+# microseconds, so a moment just before midnight counts as the next month there too.
+_month: tuple[float, float, str] = (0.0, 0.0, "")
+_ROUNDING_S = 1e-6
 
 
 def period_of(now: float | None = None) -> str:
     """The calendar month (UTC) counters are kept under: ``2026-12``."""
-    return datetime.fromtimestamp(time.time() if now is None else now, UTC).strftime("%Y-%m")
+    global _month
+    moment = time.time() if now is None else now
+    start, end, name = _month
+    if start <= moment < end:
+        return name
+    stamp = datetime.fromtimestamp(moment, UTC)
+    first = datetime(stamp.year, stamp.month, 1, tzinfo=UTC)
+    after = datetime(stamp.year + stamp.month // 12, stamp.month % 12 + 1, 1, tzinfo=UTC)
+    name = stamp.strftime("%Y-%m")
+    _month = (first.timestamp(), after.timestamp() - _ROUNDING_S, name)
+    return name
 
 
 def cost(usage: Mapping[str, int], price: Price) -> int:

@@ -27,6 +27,7 @@ from app.protect.detectors.payment import CardDetector, IbanDetector
 from app.protect.detectors.phone import PhoneDetector, national_regions, phone_region
 from app.protect.detectors.ru_ids import RussianIdDetector
 from app.protect.findings import Finding
+from app.protect.prefilter import Prefilter
 from app.protect.texts import iter_texts
 
 __all__ = [
@@ -139,6 +140,9 @@ class Scanner:
     def __init__(self, detectors: Iterable[Detector], only: Iterable[str] | None = None) -> None:
         """Use ``detectors``; with ``only``, drop findings of any other category."""
         self.detectors = tuple(detectors)
+        # Detectors may declare an RE2 `hint` (see app.protect.prefilter); one pass over a
+        # text skips those that cannot match it.
+        self._prefilter = Prefilter([getattr(d, "hint", None) for d in self.detectors])
         available = frozenset(chain.from_iterable(d.categories for d in self.detectors))
         self.categories = available if only is None else available & frozenset(only)
         self._filter = only is not None and self.categories != available
@@ -166,10 +170,13 @@ class Scanner:
         findings), so no text holds the worker past the budget by more than one pass."""
         if not text:
             return []
+        runnable = self._prefilter.runnable(text)
+        detectors = self.detectors
+        chosen = [detectors[i] for i in runnable] if len(runnable) < len(detectors) else detectors
         if deadline is None:
-            found = [f for detector in self.detectors for f in detector.find(text)]
+            found = [f for detector in chosen for f in detector.find(text)]
         else:
-            found = _find_within(self.detectors, text, deadline)
+            found = _find_within(chosen, text, deadline)
         if self._filter:
             found = [f for f in found if f.category in self.categories]
         found.sort(key=lambda finding: (finding.start, finding.end))

@@ -101,15 +101,26 @@ def rate_limit_headers(buckets: Sequence[BucketState]) -> dict[str, str]:
     least remaining, and on a tie the one that resets last. Budgets have no OpenAI header.
     """
     headers: dict[str, str] = {}
-    for unit in (REQUESTS, TOKENS):
+    for unit, (limit, remaining, reset) in _HEADER_NAMES:
         candidates = [b for b in buckets if b.limit.unit == unit]
         if not candidates:
             continue
-        tightest = min(candidates, key=lambda b: (b.remaining, -b.reset_s))
-        headers[f"x-ratelimit-limit-{unit}"] = str(tightest.limit.capacity)
-        headers[f"x-ratelimit-remaining-{unit}"] = str(tightest.remaining)
-        headers[f"x-ratelimit-reset-{unit}"] = _duration(tightest.reset_s)
+        tightest = min(candidates, key=_tightness) if len(candidates) > 1 else candidates[0]
+        headers[limit] = str(tightest.limit.capacity)
+        headers[remaining] = str(tightest.remaining)
+        headers[reset] = _duration(tightest.reset_s)
     return headers
+
+
+def _tightness(bucket: BucketState) -> tuple[int, float]:
+    return (bucket.remaining, -bucket.reset_s)
+
+
+# Per unit, in the order the headers are sent: the names, built once.
+_HEADER_NAMES = tuple(
+    (unit, tuple(f"x-ratelimit-{kind}-{unit}" for kind in ("limit", "remaining", "reset")))
+    for unit in (REQUESTS, TOKENS)
+)
 
 
 def _duration(seconds: float) -> str:

@@ -20,6 +20,7 @@ from app.quota.limits import (
     BucketState,
     Clock,
     Limit,
+    Window,
     check_amounts,
     window_at,
 )
@@ -70,13 +71,23 @@ class MemoryQuotaStore:
         self._next_sweep = clock() + sweep_every_s
         self._buckets: dict[_BucketKey, _Bucket] = {}
         self._records: dict[tuple[str, str], _Record] = {}
+        # The current window per window length: computed once per window, not per limit and
+        # request (a calendar month costs two datetimes).
+        self._windows: dict[int, Window] = {}
+
+    def _window(self, window_s: int, now: float) -> Window:
+        """``window_at(window_s, now)``, reusing the last window of that length while it lasts."""
+        window = self._windows.get(window_s)
+        if window is None or not window.start <= now < window.end:
+            window = self._windows[window_s] = window_at(window_s, now)
+        return window
 
     async def reserve(
         self, subject: str, limits: Sequence[Limit], amounts: Amounts, reservation_id: str
     ) -> Admission:
         check_amounts(limits, amounts)
         now = self._now()
-        windows = [window_at(limit.window_s, now) for limit in limits]
+        windows = [self._window(limit.window_s, now) for limit in limits]
         keys = [
             (subject, limit.name, limit.unit, limit.window_s, window.start)
             for limit, window in zip(limits, windows, strict=True)
@@ -117,7 +128,7 @@ class MemoryQuotaStore:
         now = self._now()
         states = []
         for limit in limits:
-            window = window_at(limit.window_s, now)
+            window = self._window(limit.window_s, now)
             key = (subject, limit.name, limit.unit, limit.window_s, window.start)
             bucket = self._live_bucket(key, now)
             states.append(BucketState(limit, bucket.used if bucket else 0, window.end - now))

@@ -3,6 +3,8 @@
 A detector is one method wide (``find``) and declares the categories it can report, so the
 scanner can pick detectors by the category names the policy asks for. Detectors never keep
 the values they find: a :class:`~app.protect.findings.Finding` is a category and a span.
+A detector may also declare a ``hint``, an RE2 pattern every text it finds something in
+matches, so the scanner can skip it for other texts (:mod:`app.protect.prefilter`).
 """
 
 from __future__ import annotations

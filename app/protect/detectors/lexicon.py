@@ -11,7 +11,9 @@ entry matches any form in the text:
 * English words are lower-cased and get their plural, -ed and -ing endings stripped.
 
 Speed: one regex tokenises the text; a word is lemmatised only if its first three letters
-start some form of some entry, and each distinct word is lemmatised once (LRU cache).
+start some form of some entry, and each distinct word is lemmatised once (LRU cache). The
+entries a word can start are remembered per detector, so a word seen before costs one dict
+look-up; only the words that start an entry are then looked for where they stand.
 """
 
 from __future__ import annotations
@@ -35,12 +37,16 @@ SPECIAL_CATEGORIES = frozenset(
 )
 BUILTIN_LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 
-_WORD = re.compile(r"[^\W\d_]+")
+_LETTER = r"[^\W\d_]"
+_WORD = re.compile(rf"{_LETTER}+")
 # The next word of a phrase: separated by spaces or a hyphen ("ВИЧ-инфицированный"), nothing else.
 _NEXT_WORD = re.compile(r"[ \t\n\-]{1,3}([^\W\d_]+)")
 _PARTICIPLE = frozenset({"PRTF", "PRTS"})
 _PARTICIPLE_LEMMA = frozenset({"PRTF", "sing", "masc", "nomn"})
 _PREFIX = 3
+# Words whose entries a detector remembers (only words that pass the prefix test); past it
+# the memory starts over, so it stays bounded whatever words the requests carry.
+_REMEMBERED = 16384
 
 _Entry = tuple[tuple[frozenset[str], ...], str]  # lemmas of the words after the first, category
 
@@ -90,6 +96,15 @@ def _lemmas(word: str) -> frozenset[str]:
     if not _is_cyrillic(word):
         return _english_forms(word)
     return frozenset(_parse_lemma(parse) for parse in _morph().parse(word))
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern[str]:
+    """Where ``word`` stands as a whole word, as ``_WORD`` would cut it. The word comes first
+    and the letter before it is checked behind: a pattern that starts with a literal lets
+    Python's engine jump from one occurrence to the next."""
+    literal = re.escape(word)
+    return re.compile(rf"{literal}(?<!{_LETTER}{literal})(?!{_LETTER})")
 
 
 def _surface_prefixes(lemma: str) -> set[str]:
@@ -153,6 +168,21 @@ class LexiconDetector:
                         prefixes |= _surface_prefixes(lemma)
         self._index = index
         self._prefixes = frozenset(prefixes)
+        # word (passing the prefix test) -> the entries it may start; () for none.
+        self._starts: dict[str, tuple[_Entry, ...]] = {}
+
+    def _entries(self, word: str) -> tuple[_Entry, ...]:
+        """The entries ``word`` may start, longest phrase first, then by category: the same
+        answer in every process, though a word's lemmas are a set ordered by the hash seed."""
+        found = self._starts.get(word)
+        if found is None:
+            index = self._index
+            entries = {entry for lemma in _lemmas(word) for entry in index.get(lemma, ())}
+            found = tuple(sorted(entries, key=_longest_first))
+            if len(self._starts) >= _REMEMBERED:
+                self._starts.clear()
+            self._starts[word] = found
+        return found
 
     def find(self, text: str) -> Iterator[Finding]:
         """Yield one finding per mention; a phrase is one finding covering all its words."""
@@ -160,21 +190,27 @@ class LexiconDetector:
         if len(lowered) != len(text):
             # A few letters lower-case to two characters ("İ"); keep offsets aligned.
             lowered = "".join(char.lower()[0] for char in text)
-        prefixes, index = self._prefixes, self._index  # locals: this loop runs once per word
+        prefixes = self._prefixes  # a local: tested once per word
+        starting = []
+        for word in {word for word in _WORD.findall(lowered) if word[:_PREFIX] in prefixes}:
+            checkpoint()  # a candidate may be lemmatised: the scan budget bounds the costly case
+            if self._entries(word):
+                starting.append(word)
+        # Only those words can start a mention: visit where they stand, in text order.
+        places = sorted(
+            (match.start(), match.end(), word)
+            for word in starting
+            for match in _whole_word(word).finditer(lowered)
+        )
         covered = 0
-        for match in _WORD.finditer(lowered):
-            word = match.group()
-            if word[:_PREFIX] not in prefixes or match.start() < covered:
+        for start, word_end, word in places:
+            if start < covered:
                 continue
-            checkpoint()  # a lemmatised word is the costly case: the scan budget bounds it
-            entries = {entry for lemma in _lemmas(word) for entry in index.get(lemma, ())}
-            # Longest phrase first, then by category: the same answer in every process, though
-            # a word's lemmas are a set whose order changes with the hash seed.
-            for rest, category in sorted(entries, key=_longest_first):
-                end = self._phrase_end(lowered, match.end(), rest)
+            for rest, category in self._entries(word):
+                end = self._phrase_end(lowered, word_end, rest)
                 if end:
                     covered = end
-                    yield Finding(category, match.start(), end)
+                    yield Finding(category, start, end)
                     break
 
     @staticmethod

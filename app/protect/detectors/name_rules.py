@@ -39,11 +39,16 @@ _UPPER = "".join(
 )
 _LETTER = r"[^\W\d_]"
 # An initial or a run of initials ("И.", "И. С.", "J.R.R."), else a capitalised word with
-# its apostrophes and hyphens ("O'Brien", "Al-Rashid", "al-Farsi"), a possessive 's left out.
+# its apostrophes and hyphens ("O'Brien", "Al-Rashid", "al-Farsi"), a possessive 's left out;
+# never right after a letter, digit, "_", "." or "@". The first character is matched by a
+# class (a capital, or the "a"/"e" of "al-"/"el-") and only then looked around: a pattern that
+# starts with a class lets Python's engine skip to candidates in C, one that starts with a
+# look-behind is tried at every position (2.5x slower over prose).
 _TOKEN = re.compile(
-    rf"(?<![\w.@])(?:(?P<init>[{_UPPER}]\.(?:[ \t]?[{_UPPER}]\.)*)(?![\w])"
-    rf"|(?P<word>(?:[ae]l-)?[{_UPPER}]{_LETTER}*(?:['’](?![sS]\b){_LETTER}+)*"
-    rf"(?:-{_LETTER}+)*)(?![\w@])(?!\.\w))"
+    rf"[{_UPPER}ae](?<![\w.@].)"
+    rf"(?:(?<=[{_UPPER}])(?P<init>\.(?:[ \t]?[{_UPPER}]\.)*)(?![\w])"
+    rf"|(?P<word>(?:(?<=[ae])l-[{_UPPER}]|(?<=[{_UPPER}])){_LETTER}*"
+    rf"(?:['’](?![sS]\b){_LETTER}+)*(?:-{_LETTER}+)*)(?![\w@])(?!\.\w))"
 )
 _PARTICLE_GAP = (
     r"(?:bin|ibn|bint|al|el|abu|ben|van|von|der|den|de|di|da|del|della|dei|degli|du|des"

@@ -54,6 +54,9 @@ class IpDetector:
     """Finds IPv4 and IPv6 addresses that are not versions, loopback or unspecified."""
 
     categories: frozenset[str] = frozenset({"ip"})
+    # Prefilter (RE2): a dotted quad has ".digits." inside, an IPv6 candidate two colons
+    # with at most four hex digits between them.
+    hint = r"\.\p{Nd}{1,3}\.|:[0-9A-Fa-f]{0,4}:"
 
     def find(self, text: str) -> Iterator[Finding]:
         """Yield each address; IPv6 is only tried where a colon hints at one."""

@@ -36,6 +36,8 @@ class CardDetector:
     """Finds payment card numbers with an issued prefix and a valid Luhn digit."""
 
     categories: frozenset[str] = frozenset({"card"})
+    # Prefilter (RE2): every shape starts with four digits in a row.
+    hint = r"\p{Nd}{4}"
 
     def find(self, text: str) -> Iterator[Finding]:
         """Yield each valid card number; a 19-digit grouping falls back to its first 16."""
@@ -52,6 +54,7 @@ class IbanDetector:
     """Finds IBANs that match their country's registered structure and the mod-97 check."""
 
     categories: frozenset[str] = frozenset({"iban"})
+    hint = r"[A-Z]{2}\p{Nd}{2}"  # prefilter (RE2): the country code and check digits
 
     def find(self, text: str) -> Iterator[Finding]:
         """Yield each valid IBAN, trimming groups that the text ran into it."""

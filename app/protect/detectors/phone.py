@@ -157,6 +157,9 @@ class PhoneDetector:
     """Finds phone numbers that ``phonenumbers`` confirms valid (not merely possible)."""
 
     categories: frozenset[str] = frozenset({"phone"})
+    # Prefilter (RE2): a number found has at least eight digits (``_SHAPES``), and at most
+    # five characters stand between two of them (") - (" is the widest separator).
+    hint = r"\p{Nd}(?:\P{Nd}{0,5}\p{Nd}){7}"
 
     def __init__(self, regions: tuple[str, ...] = ()) -> None:
         """``regions``: where ``0``-prefixed national numbers are read (the tenant's)."""

@@ -90,6 +90,9 @@ class RussianIdDetector:
     """Finds Russian passport numbers, СНИЛС, ИНН and ОГРН/ОГРНИП."""
 
     categories: frozenset[str] = frozenset({"ru_passport", "snils", "inn", "ogrn"})
+    # Prefilter (RE2): a passport has six digits in a row (its number), a bare run ten or
+    # more, a grouped СНИЛС two groups of three.
+    hint = r"\p{Nd}{6}|\p{Nd}{3}[- ]\p{Nd}{3}"
 
     def find(self, text: str) -> Iterator[Finding]:
         """Yield each identifier whose shape, check digits and label agree."""

@@ -55,3 +55,18 @@ def test_expired_entries_are_dropped_between_sweeps() -> None:
         assert list(store._records) == []
 
     asyncio.run(body())
+
+
+def test_a_clock_stepping_back_reads_the_earlier_window_again() -> None:
+    # The store keeps the current window per length; a clock set back must not reuse it.
+    async def body() -> None:
+        clock = FakeClock(T0 + 49.5)  # 12:00:59.5, the window 12:00-12:01
+        store = MemoryQuotaStore(clock)
+        await store.reserve("t", [TPM, BUDGET], {TPM.name: 100, BUDGET.name: 1}, "a")
+        clock.advance(1.0)  # 12:01:00.5
+        await store.reserve("t", [TPM, BUDGET], {TPM.name: 7, BUDGET.name: 1}, "b")
+        assert [state.used for state in await store.usage("t", [TPM, BUDGET])] == [7, 2]
+        clock.advance(-0.75)  # 12:00:59.75
+        assert [state.used for state in await store.usage("t", [TPM, BUDGET])] == [100, 2]
+
+    asyncio.run(body())
