@@ -20,8 +20,9 @@ possible now.
 from __future__ import annotations
 
 import functools
+import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -45,11 +46,13 @@ from app.quota.amounts import Price
 from app.quota.step import Hold, QuotaStep, output_bound
 from app.quota.tokens import count_text_tokens
 from app.schemas.contract import Quota, Route
-from app.sse import event_data
+from app.sse import event_data, split_events
 
 __all__ = ["Call", "Executor", "Outcome"]
 
 _FORWARDED_HEADERS = ("content-type",)
+# An event carrying the usage the gateway settles on (OpenAI sends `"usage": null` on the rest).
+_USAGE = re.compile(rb'"usage"\s*:\s*\{')
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +232,12 @@ def _json(data: bytes | None) -> object:
         return None
 
 
+def _ends_stream(whole: bytes) -> bool:
+    """Whether the last of these whole events is `[DONE]` (upstream_events ends with it)."""
+    events = split_events(whole)
+    return bool(events) and event_data(events[-1][0]) == DONE
+
+
 def _usage(document: object) -> dict[str, int] | None:
     usage = _dict(document).get("usage")
     if not isinstance(usage, dict):
@@ -237,7 +246,13 @@ def _usage(document: object) -> dict[str, int] | None:
 
 
 class _Relay:
-    """One stream's relay: what it delivered, how it ended, and the settlement that follows."""
+    """One stream's relay: what it delivered, how it ended, and the settlement that follows.
+
+    A chunk that needs nothing (no placeholder to restore, no usage event, no `[DONE]`) is
+    passed on as the upstream sent it; only the others are taken apart event by event. What was
+    delivered is kept as those same bytes and read only if the stream ends without a usage
+    event or its answer is to be cached.
+    """
 
     def __init__(
         self,
@@ -270,19 +285,25 @@ class _Relay:
         usage: dict[str, int] | None = None
         verdict: bool | None = None
         reason: str | None = None
-        chunks = self._response.chunks()
+        started = False
         try:
             try:
-                async for events in upstream_events(chunks, idle_timeout_s):
+                async for whole in upstream_events(self._response.chunks(), idle_timeout_s):
+                    self._delivered.append(whole)
+                    if not started and b"data:" in whole:
+                        started = True
+                        self._lease.first_token()
+                    if restorer is None and _USAGE.search(whole) is None:
+                        if DONE in whole and _ends_stream(whole):
+                            await self._finish(usage, True, None)  # before [DONE]: see below
+                        yield whole
+                        continue
                     out: list[bytes] = []
                     done = False
-                    for event, end in events:
+                    for event, end in split_events(whole):
                         data = event_data(event)
                         done = done or data == DONE
-                        if data is not None and data != DONE:
-                            self._delivered.append(data)
-                            self._lease.first_token()
-                        if b'"usage"' in event:
+                        if _USAGE.search(event) is not None:
                             document = _json(data)
                             usage = _usage(document) or usage
                             if not wants_usage and not _dict(document).get("choices"):
@@ -317,12 +338,20 @@ class _Relay:
         self._outcome.usage = usage or self._delivered_usage()
         await self._hold.settle(self._outcome.route, self._outcome.usage)
         if verdict:
-            await self._keep(self._outcome.route, self._outcome.usage, answer=self._delivered)
+            await self._keep(self._outcome.route, self._outcome.usage, answer=self._data())
+
+    def _data(self) -> Iterator[bytes]:
+        """The data of every delivered event but `[DONE]`, as the upstream sent it; read only
+        by whoever needs it (the cache, when it stores a missed answer)."""
+        for whole in self._delivered:
+            for event, _ in split_events(whole):
+                if (data := event_data(event)) is not None and data != DONE:
+                    yield data
 
     def _delivered_usage(self) -> dict[str, int]:
         """No usage from the upstream: count the completion tokens that were delivered."""
         parts: list[str] = []
-        for data in self._delivered:
+        for data in self._data():
             for choice in _list(_dict(_json(data)).get("choices")):
                 delta = _dict(_dict(choice).get("delta"))
                 parts.append(str(delta.get("content") or ""))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SseSplitter", "event_data"]
+__all__ = ["SseSplitter", "event_data", "split_events"]
 
 # An event ends at a blank line; servers use \n\n, some \r\n\r\n.
 _BOUNDARY = re.compile(rb"\r\n\r\n|\n\n|\r\r")
@@ -23,19 +23,34 @@ class SseSplitter:
 
     def feed(self, chunk: bytes) -> list[tuple[bytes, bytes]]:
         """Return the events completed by ``chunk`` as (event, separator) pairs."""
-        buffer = self._buffer + chunk
-        events: list[tuple[bytes, bytes]] = []
-        start = 0
+        return split_events(self.feed_whole(chunk))
+
+    def feed_whole(self, chunk: bytes) -> bytes:
+        """The bytes of the events ``chunk`` completes, separators included, as they came.
+
+        A relay that changes nothing passes these on without taking them apart.
+        """
+        buffer = self._buffer + chunk if self._buffer else chunk
+        end = 0
         for boundary in _BOUNDARY.finditer(buffer):
-            events.append((buffer[start : boundary.start()], boundary.group()))
-            start = boundary.end()
-        self._buffer = buffer[start:]
-        return events
+            end = boundary.end()
+        self._buffer = buffer[end:]
+        return buffer[:end]
 
     def flush(self) -> bytes:
         """Whatever followed the last complete event (a stream cut short)."""
         rest, self._buffer = self._buffer, b""
         return rest
+
+
+def split_events(whole: bytes) -> list[tuple[bytes, bytes]]:
+    """Whole events (what `feed_whole` returns) as (event, separator) pairs."""
+    events: list[tuple[bytes, bytes]] = []
+    start = 0
+    for boundary in _BOUNDARY.finditer(whole):
+        events.append((whole[start : boundary.start()], boundary.group()))
+        start = boundary.end()
+    return events
 
 
 def event_data(event: bytes) -> bytes | None:

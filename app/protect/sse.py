@@ -8,6 +8,7 @@ completes or the choice finishes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import orjson
@@ -16,6 +17,11 @@ from app.protect.restore import StreamRestorer
 from app.sse import event_data
 
 __all__ = ["SseRestorer"]
+
+# Where a placeholder (or the start of one) may be in an event's JSON: a "[" before a character
+# of a placeholder's body or the end of a string, or a \u escape of an ASCII character (a
+# placeholder spelled with escapes). Cyrillic text escaped as \u04xx does not match.
+_MAY_HOLD_PLACEHOLDER = re.compile(rb'\[[A-Za-z0-9_"]|\\u00[2-7]')
 
 
 class SseRestorer:
@@ -40,6 +46,9 @@ class SseRestorer:
         choices = [{"index": c, "delta": d, "finish_reason": None} for c, d in held.items()]
         return b"data: " + orjson.dumps({"choices": choices}) + b"\n\n"
 
+    def _holding(self) -> bool:
+        return any(restorer.pending for restorer in self._restorers.values())
+
     def _restorer(self, choice: int, slot: int) -> StreamRestorer:
         key = (choice, slot)
         restorer = self._restorers.get(key)
@@ -53,6 +62,8 @@ class SseRestorer:
         data = event_data(event)
         if not data or data == b"[DONE]":
             return event
+        if _MAY_HOLD_PLACEHOLDER.search(data) is None and not self._holding():
+            return event  # nothing to restore and nothing held: not even parsed
         try:
             payload = orjson.loads(data)
         except orjson.JSONDecodeError:

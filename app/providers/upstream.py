@@ -40,6 +40,11 @@ class UpstreamClient(PooledClient):
             ),
         )
         self._first_byte_s = first_byte_timeout_s
+        # A stream's reads are timed by the relay's idle watch (one timer per stream,
+        # app/providers/stream.py); aiohttp's read timeout would re-arm a timer on every chunk.
+        self._stream_timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=connect_timeout_s, sock_read=None
+        )
         # A token request (GigaChat) gets the same bound as a call's first byte.
         self._adapters = Adapters(connect_timeout_s + first_byte_timeout_s)
 
@@ -56,7 +61,7 @@ class UpstreamClient(PooledClient):
             raise RouteFailed("upstream client is not started")
         adapter = self._adapters.get(endpoint)
         request = await adapter.prepare(route, outbound)
-        response = await self._send(self._session, request, request_id)
+        response = await self._send(self._session, request, request_id, outbound.stream)
         if response.status >= 500 or response.status == 429 or response.status in _REFUSED:
             response.release()
             if response.status in _REFUSED and request.rejected is not None:
@@ -98,13 +103,21 @@ class UpstreamClient(PooledClient):
             return False
 
     async def _send(
-        self, session: aiohttp.ClientSession, request: UpstreamRequest, request_id: str
+        self,
+        session: aiohttp.ClientSession,
+        request: UpstreamRequest,
+        request_id: str,
+        stream: bool,
     ) -> aiohttp.ClientResponse:
         headers = {**request.headers, "X-Request-ID": request_id}
         try:
             async with asyncio.timeout(self._first_byte_s):
                 return await session.post(
-                    request.url, data=request.body, headers=headers, ssl=request.ssl or True
+                    request.url,
+                    data=request.body,
+                    headers=headers,
+                    ssl=request.ssl or True,
+                    timeout=self._stream_timeout if stream else self._timeout,
                 )
         except TimeoutError as exc:
             raise RouteFailed("timeout before the first byte") from exc

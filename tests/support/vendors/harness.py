@@ -14,7 +14,7 @@ from app.providers.catalog import Endpoint
 from app.providers.stream import DONE, StreamBroken, upstream_events
 from app.providers.upstream import UpstreamClient
 from app.schemas.contract import Route
-from app.sse import event_data
+from app.sse import event_data, split_events
 
 __all__ = ["Answer", "Caller", "caller"]
 
@@ -57,7 +57,7 @@ class Caller:
             answer = Answer(response.status)
             try:
                 async for batch in upstream_events(response.chunks(), 2.0):
-                    for event, _ in batch:
+                    for event, _ in split_events(batch):
                         data = event_data(event)
                         if data == DONE:
                             answer.done = True

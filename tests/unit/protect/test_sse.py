@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import orjson
 from hypothesis import given
@@ -147,3 +148,17 @@ def test_a_completion_body_is_restored() -> None:
     body = orjson.dumps({"choices": [{"message": {"content": ANSWER}}]})
     restored = orjson.loads(Protected({}, MAPPING).restore_body(body))
     assert restored["choices"][0]["message"]["content"] == RESTORED
+
+
+def test_placeholders_spelled_with_json_escapes_are_restored() -> None:
+    # json.dumps' default (ensure_ascii) escapes Cyrillic; a model may also escape a "[".
+    answer = "Пишите на [EMAIL_1]"
+    raw = _stream([answer]).replace(b"[EMAIL_1]", b"\\u005bEMAIL_1]")
+    raw = raw.replace("Пишите на".encode(), json.dumps("Пишите на")[1:-1].encode())
+    assert b"[EMAIL_1]" not in raw
+    assert _text(_run(raw, [40])) == "Пишите на ivan@example.ru"
+
+
+def test_a_placeholder_split_after_its_bracket_is_held_and_restored() -> None:
+    raw = _stream(["write to [", "EMAIL_1] now"])
+    assert _text(_run(raw, [])) == "write to ivan@example.ru now"
