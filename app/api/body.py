@@ -1,12 +1,16 @@
-"""Read and validate request bodies ourselves: bounded size, orjson, OpenAI-format errors."""
+"""Read and validate request bodies ourselves: bounded size, orjson, OpenAI-format errors.
+
+The body is read from the ASGI `receive` channel directly: starlette's `Request.stream()` is an
+async generator over the same messages, a few µs a request on the hot path."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 import orjson
-from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from app.errors import BodyTooLarge, InvalidRequest, MalformedJSON
 
@@ -15,19 +19,26 @@ __all__ = ["read_json", "validate"]
 Model = TypeVar("Model", bound=BaseModel)
 
 
-async def read_json(request: Request, max_bytes: int) -> dict[str, object]:
-    declared = request.headers.get("content-length")
+async def read_json(receive: Receive, declared: bytes | None, max_bytes: int) -> dict[str, object]:
+    """The body as a JSON object, read from the ASGI channel with `declared` (the
+    content-length header) checked first; at most `max_bytes` are read."""
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise BodyTooLarge(f"request body exceeds {max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > max_bytes:
             raise BodyTooLarge(f"request body exceeds {max_bytes} bytes")
         chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
     try:
-        payload = orjson.loads(b"".join(chunks))
+        payload = orjson.loads(chunks[0] if len(chunks) == 1 else b"".join(chunks))
     except orjson.JSONDecodeError as exc:
         raise MalformedJSON(f"request body is not valid JSON: {exc.msg}") from exc
     if not isinstance(payload, dict):

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import uvicorn
+from fastapi import FastAPI, Request, Response
+
+from app.api.hotpath import HotPath
+from app.api.streaming import RelayResponse
+from app.cli.serve import server_config
+from app.config import Settings
 from app.providers.demo import DEMO_LABEL
 from tests.support.clients import openai_client
 from tests.support.processes import REPO, free_port, opa_binary, wait_http
@@ -70,6 +79,7 @@ def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
         assert answer.startswith(DEMO_LABEL)
         assert answer.endswith("Write to ivan@example.ru")
         assert raw.headers["x-kordon-route"].startswith("onprem-vllm/")
+        assert "server" not in raw.headers  # uvicorn does not name itself on every answer
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=20)
@@ -81,3 +91,41 @@ def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
     assert "ivan@example.ru" not in received[0]
     assert not _port_open(opa_port), "the OPA sidecar outlived kordon serve"
     assert not _port_open(port)
+
+
+def test_a_client_that_leaves_a_stream_stops_its_relay() -> None:
+    """Under uvicorn as `kordon serve` configures it, a closed connection ends the relay (its
+    `finally` closes the upstream and settles the quota) and the request leaves the drain count."""
+    relay_closed = asyncio.Event()
+
+    async def endless(_: Request) -> Response:
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                yield b"data: 1\n\n"
+                await asyncio.Event().wait()  # an upstream that never sends the next chunk
+            finally:
+                relay_closed.set()
+
+        return RelayResponse(chunks(), media_type="text/event-stream")
+
+    app = HotPath(FastAPI(), {("POST", "/v1/chat/completions"): endless})
+    listening = socket.create_server(("127.0.0.1", 0))  # connections queue until uvicorn serves
+    port = listening.getsockname()[1]
+
+    async def go() -> None:
+        server = uvicorn.Server(server_config(app, Settings(port=port), "warning"))
+        serving = asyncio.create_task(server.serve(sockets=[listening]))
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /v1/chat/completions HTTP/1.1\r\nhost: t\r\ncontent-length: 2\r\n\r\n{}"
+        )
+        assert (await reader.readuntil(b"data: 1\n\n")).startswith(b"HTTP/1.1 200")
+        writer.close()
+        await asyncio.wait_for(relay_closed.wait(), 10)
+        await asyncio.wait_for(app.drain.wait_idle(10), 10)
+        assert app.drain.in_flight == 0
+        server.should_exit = True
+        await serving
+
+    with listening:
+        asyncio.run(go())
