@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     # Decisions over this Unix socket instead of opa_url's TCP (OPA listens on both; readiness
     # and bundle data stay on opa_url). `kordon serve` sets it for its own sidecar.
     opa_decision_socket: Path | None = None
+    # Decision memo (app/policy/memo.py): this many decisions of the active bundle revision,
+    # served again for identical input documents; 0 = off. Only with the OPA sidecar
+    # `kordon serve` supervises (its status reports tell the gateway of every activation).
+    decision_memo_size: int = Field(default=4096, ge=0)
     keys_file: Path = Path("var/keys.json")
     max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
     # Longest a request's personal-data scan may take (it runs on the event loop); past it

@@ -29,7 +29,9 @@ from app.gateway import Gateway
 from app.keys import KeyStore
 from app.policy.bundle_data import BundleViews
 from app.policy.classify import PayloadClassifier
-from app.policy.opa import DecisionClient
+from app.policy.memo import DecisionMemo
+from app.policy.opa import DecisionClient, PolicyResult
+from app.policy.opa_status import StatusReceiver
 from app.policy.supervisor import OpaSupervisor
 from app.protect.step import Protector
 from app.protect.vault import MemoryVault, PseudonymVault, RedisVault
@@ -53,12 +55,22 @@ def create_app(
     *,
     fallback_base_url: str | None = None,
     sidecar: OpaSupervisor | None = None,
+    status: StatusReceiver | None = None,
 ) -> HotPath:
     """Build the gateway. `fallback_base_url` points unconfigured providers at the demo
     upstream; only `kordon serve` sets it, and only when no provider is configured.
-    `sidecar` is the OPA child `kordon serve` supervises (its restarts show in /readyz)."""
+    `sidecar` is the OPA child `kordon serve` supervises (its restarts show in /readyz);
+    `status` receives its status reports, without which the decision memo stays off."""
+    memo: DecisionMemo[PolicyResult] | None = None
+    if settings.decision_memo_size and status is not None and sidecar is not None:
+        memo = active = DecisionMemo[PolicyResult](settings.decision_memo_size)
+        status.subscribe(lambda reported: active.activated(reported.revision))
+        sidecar.on_exit = active.forget
     decisions = DecisionClient(
-        settings.opa_url, settings.opa_timeout_s, unix_socket=settings.opa_decision_socket
+        settings.opa_url,
+        settings.opa_timeout_s,
+        unix_socket=settings.opa_decision_socket,
+        memo=memo,
     )
     upstream = UpstreamClient(
         connect_timeout_s=settings.upstream_connect_timeout_s,

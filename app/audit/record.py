@@ -48,8 +48,8 @@ class AuditEvent:
 
 
 def rfc3339(moment: float) -> str:
-    stamp = datetime.fromtimestamp(moment, UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    # isoformat truncates to milliseconds as `microsecond // 1000` did, at half strftime's cost.
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _ms(start: float, end: float | None) -> float | None:
@@ -99,6 +99,8 @@ def record_body(event: AuditEvent) -> dict[str, object]:
         "revision": policy.revision if policy else None,
         "input": event.document,
         "decision": policy.decision.model_dump(mode="json") if policy else None,
+        # The decision came from the decision memo (an identical input under this revision).
+        "memo": policy.memo if policy else None,
         "route": route,
         "attempts": attempts,
         "status": event.status,

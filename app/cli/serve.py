@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import math
 import os
@@ -21,6 +22,7 @@ import uvicorn
 import uvloop
 from aiohttp import web
 from opa_client import AsyncOpaClient
+from starlette.types import ASGIApp
 
 from app.api.drain import Drain
 from app.cli.tools import opa_or_exit
@@ -29,6 +31,7 @@ from app.keys import KeyStore
 from app.main import create_app
 from app.policy.bundle import build_bundle
 from app.policy.local_bundles import LocalBundleServer
+from app.policy.opa_status import StatusReceiver
 from app.policy.sidecar import OpaProcess, SidecarFailed
 from app.policy.sources import (
     Polling,
@@ -41,7 +44,7 @@ from app.policy.supervisor import OpaSupervisor
 from app.providers.catalog import Catalog
 from app.providers.demo import DEMO_LABEL, create_demo_app
 
-__all__ = ["register"]
+__all__ = ["register", "server_config"]
 
 DEMO_TENANT = "acme-ru"
 
@@ -63,6 +66,26 @@ async def _configured_providers(opa_url: str) -> list[str]:
     return list(Catalog.from_bundle_data("", providers, os.environ).endpoints)
 
 
+def server_config(app: ASGIApp, settings: Settings, log_level: str) -> uvicorn.Config:
+    """uvicorn as `kordon serve` runs it: on the running (uv)loop, httptools, no access log."""
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="none",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        # Nothing in Kordon reads the client address, so uvicorn's X-Forwarded-For middleware
+        # (one more ASGI layer on every request) has no job; nor has a `server: uvicorn`
+        # header on every answer.
+        proxy_headers=False,
+        server_header=False,
+        log_level=log_level,
+        timeout_graceful_shutdown=max(math.ceil(settings.drain_timeout_s), 1),
+    )
+
+
 class _Server(uvicorn.Server):
     """uvicorn re-raises SIGTERM after its shutdown, which would kill this process before it
     stops the OPA sidecar; `kordon serve` handles the signals itself instead (`_Shutdown`)."""
@@ -70,6 +93,18 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        # What startup loaded (modules, dictionaries, the bundle's detectors) lives as long as
+        # the process: frozen, it is out of the cyclic GC's walk, and a full collection costs
+        # what requests left behind instead of ~60 ms of CPU (bench/profiles/memory-gc.md).
+        gc.freeze()
+        # Open streams still hold ~100 tracked objects each: at the default thresholds,
+        # 2,000 of them opening drew a full collection every few seconds, each a 25-250 ms
+        # pause on the loop. A young collection every 10,000 net new objects (not 700) makes
+        # full ones ~14x rarer and still frees cyclic garbage (docs/performance.md, "Streams").
+        gc.set_threshold(10_000, 10, 10)
 
 
 class _Shutdown:
@@ -168,13 +203,13 @@ async def _policy_source(
 
 
 async def _start_sidecar(
-    settings: Settings, args: argparse.Namespace, stack: AsyncExitStack
+    settings: Settings, args: argparse.Namespace, stack: AsyncExitStack, status: StatusReceiver
 ) -> tuple[OpaSupervisor, bool]:
     opa = opa_or_exit(args.opa_binary)
     source_args, embedded = await _policy_source(settings, opa, stack)
     process = OpaProcess(
         opa,
-        source_args,
+        [*source_args, *status.opa_args()],
         urlsplit(settings.opa_url).port or 8181,
         unix_socket=settings.opa_decision_socket,
     )
@@ -206,7 +241,7 @@ async def _serve(args: argparse.Namespace) -> None:
     settings = Settings(**{k: v for k, v in flags.items() if v is not None})
     async with AsyncExitStack() as stack:
         # Callbacks run in reverse: OPA (registered first) is stopped last.
-        supervisor, embedded = None, False
+        supervisor, embedded, status = None, False, None
         if not args.no_sidecar:
             if settings.opa_decision_socket is None:
                 # Decisions to our own sidecar over a Unix socket in an owner-only directory.
@@ -214,7 +249,13 @@ async def _serve(args: argparse.Namespace) -> None:
                 stack.callback(shutil.rmtree, sockets, ignore_errors=True)
                 socket_path = sockets / "decisions.sock"
                 settings = settings.model_copy(update={"opa_decision_socket": socket_path})
-            supervisor, embedded = await _start_sidecar(settings, args, stack)
+            # Before OPA: its status reports (every bundle activation) come here from the start.
+            status_dir = private_directory()
+            stack.callback(shutil.rmtree, status_dir, ignore_errors=True)
+            status = StatusReceiver(status_dir)
+            await status.start()
+            stack.push_async_callback(status.close)
+            supervisor, embedded = await _start_sidecar(settings, args, stack, status)
         fallback = None
         # The demo upstream belongs to the embedded default; a team's bundle names real providers.
         if (supervisor is None or embedded) and not await _configured_providers(settings.opa_url):
@@ -240,18 +281,10 @@ async def _serve(args: argparse.Namespace) -> None:
 """,
                 flush=True,
             )
-        app = create_app(settings, keys, fallback_base_url=fallback, sidecar=supervisor)
-        config = uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            loop="none",
-            http="httptools",
-            lifespan="on",
-            access_log=False,
-            log_level=args.log_level,
-            timeout_graceful_shutdown=max(math.ceil(settings.drain_timeout_s), 1),
+        app = create_app(
+            settings, keys, fallback_base_url=fallback, sidecar=supervisor, status=status
         )
+        config = server_config(app, settings, args.log_level)
         server = _Server(config)
         shutdown = _Shutdown(server, app.drain, settings.drain_timeout_s)
         loop = asyncio.get_running_loop()

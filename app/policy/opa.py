@@ -5,6 +5,8 @@ This does not use opa-python-client: its async client retries connection errors 
 once at construction (no per-call request id) and has one timeout for every call. The decision
 is one POST on a dedicated aiohttp pool instead; the library still serves readiness and bundle
 data (see `sidecar.py` and `providers/catalog.py`). bench/bench_decision.py measures the trip.
+With a decision memo (`memo.py`), a repeat of an input document under the active revision is
+answered without the trip.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pydantic import ValidationError
 
 from app.errors import PolicyUnavailable
 from app.http import PooledClient
+from app.policy.memo import DecisionMemo, memo_key
 from app.schemas.contract import Decision, InputDocument
 
 __all__ = ["DECISION_PATH", "DecisionClient", "PolicyResult", "bundle_revision"]
@@ -36,6 +39,9 @@ class PolicyResult:
     decision: Decision
     decision_id: str
     revision: str
+    # Served from the decision memo: the decision OPA gave an identical input document
+    # under the same revision, under a decision id of this request's own.
+    memo: bool = False
 
 
 class DecisionClient(PooledClient):
@@ -47,6 +53,7 @@ class DecisionClient(PooledClient):
         timeout_s: float,
         pool_size: int = 64,
         unix_socket: Path | None = None,
+        memo: DecisionMemo[PolicyResult] | None = None,
     ) -> None:
         # The timeout bounds OPA itself (connect, then the answer); waiting for a free pooled
         # connection during a burst is backpressure, bounded by the decisions ahead of it.
@@ -57,9 +64,23 @@ class DecisionClient(PooledClient):
         )
         # Over a Unix socket the host part only fills the Host header.
         self._url = ("http://opa" if unix_socket else base_url.rstrip("/")) + DECISION_PATH
+        self.memo = memo
 
     async def decide(self, document: InputDocument, request_id: str) -> PolicyResult:
         """Return the validated decision, or raise PolicyUnavailable (the caller fails closed)."""
+        memo = self.memo
+        if memo is None:
+            return await self._ask(document, request_id)
+        key, epoch = memo_key(document), document["context"]["time"]
+        known = memo.get(key, epoch=epoch)
+        if known is not None:
+            return PolicyResult(known.decision, _new_decision_id(), known.revision, memo=True)
+        generation = memo.generation
+        result = await self._ask(document, request_id)
+        memo.store(key, generation, result.revision, result, epoch=epoch)
+        return result
+
+    async def _ask(self, document: InputDocument, request_id: str) -> PolicyResult:
         if self._session is None:
             raise PolicyUnavailable("policy client is not started")
         body = orjson.dumps({"input": document})
@@ -101,10 +122,14 @@ def _parse(raw: bytes) -> PolicyResult:
         ) from exc
     # OPA returns a decision id only when its decision log is on (which halves its throughput
     # on one core); otherwise the gateway names the decision itself.
-    decision_id = payload.get("decision_id") or f"dec_{uuid.uuid4().hex}"
+    decision_id = payload.get("decision_id") or _new_decision_id()
     provenance = payload.get("provenance")
     bundles = provenance.get("bundles") if isinstance(provenance, dict) else None
     return PolicyResult(decision, str(decision_id), bundle_revision(bundles))
+
+
+def _new_decision_id() -> str:
+    return f"dec_{uuid.uuid4().hex}"
 
 
 def bundle_revision(bundles: object) -> str:

@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 
 from app.policy.sidecar import OpaProcess, SidecarFailed, wait_for_opa
 
@@ -37,6 +38,8 @@ class OpaSupervisor:
         self.restarts = 0
         self.gave_up = asyncio.Event()
         self.failure = ""
+        # Called as soon as OPA exits, before any restart (the decision memo forgets).
+        self.on_exit: Callable[[], None] | None = None
         self._max_failures = max_failures
         self._window_s = window_s
         self._first_delay_s = first_delay_s
@@ -63,6 +66,8 @@ class OpaSupervisor:
     async def _supervise(self) -> None:
         while True:
             status = await self.process.wait()
+            if self.on_exit is not None:
+                self.on_exit()
             now = time.monotonic()
             self._exits.append(now)
             while self._exits and now - self._exits[0] > self._window_s:

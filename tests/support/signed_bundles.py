@@ -39,9 +39,20 @@ class BundleFactory:
         self.other_key, _ = write_key_pair(root / "other-keys", "RS256")
 
     def build(
-        self, revision: str, *, key: Path | None = None, tamper: Tamper | None = None
+        self,
+        revision: str,
+        *,
+        key: Path | None = None,
+        tamper: Tamper | None = None,
+        edit: Callable[[str, dict[str, object]], None] | None = None,
     ) -> Path:
-        """A bundle signed with `key` (default: the key tests verify with), then tampered."""
+        """A bundle signed with `key` (default: the key tests verify with), then tampered;
+        `edit(revision, data)` changes the data (for this build and the ones after) first."""
+        if edit is not None:
+            data_file = self._tree() / "data.json"
+            data = json.loads(data_file.read_text())
+            edit(revision, data)
+            data_file.write_text(json.dumps(data))
         out = self.root / f"{revision}-{tamper.__name__ if tamper else 'signed'}.tar.gz"
         command = [
             opa_binary(), "build", "-b", ".", "-o", str(out), "--revision", revision,

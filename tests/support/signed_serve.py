@@ -4,7 +4,7 @@ so load is never refused for quota) and the key they are verified with."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,13 +23,19 @@ _TOKEN = "bench-token"
 
 @contextmanager
 def signed_serve(
-    root: Path, revisions: Sequence[str], *, polling_s: int, env: Mapping[str, str] | None = None
+    root: Path,
+    revisions: Sequence[str],
+    *,
+    polling_s: int,
+    env: Mapping[str, str] | None = None,
+    edit: Callable[[str, dict[str, object]], None] | None = None,
 ) -> Iterator[tuple[Serve, str, dict[str, Path], Path]]:
     """Serve the first of `revisions` (`env` added to the gateway's); yield the gateway, an
     API key of tenant acme-ru, every revision's signed bundle, and the directory the bundle
-    service publishes from."""
+    service publishes from. `edit(revision, data)` may change the bundle data of a revision
+    (and of those after it) before it is built."""
     factory = BundleFactory(root / "bundles")
-    bundles = {name: factory.build(name) for name in revisions}
+    bundles = {name: factory.build(name, edit=edit) for name in revisions}
     live = root / "published"
     live.mkdir()
     publish(bundles[revisions[0]], live)
