@@ -74,6 +74,26 @@ def _started(summary: str) -> str:
     return match[1] if match else "?"
 
 
+def _ratio_row(
+    rows: list[Row],
+    rounds: list[object],
+    rss: dict[str, str],
+    kordon: str,
+    anchor: str,
+    fmt: Callable[[float | None], str],
+) -> str:
+    cells = []
+    for _, mode, c, f, _ in COLUMNS:
+        pairs = []
+        for r in rounds:
+            k, v = _value(rows, r, kordon, mode, c, f), _value(rows, r, anchor, mode, c, f)
+            pairs.append(k / v if k is not None and v else None)
+        cells.append(fmt(_median(pairs)) + "×" if _median(pairs) is not None else "-")
+    k_rss, a_rss = rss.get(kordon, "-"), rss.get(anchor, "-")
+    ratio = f"{int(k_rss) / int(a_rss):.2f}×" if k_rss.isdigit() and a_rss.isdigit() else "-"
+    return f"| {kordon} ÷ {anchor} | " + " | ".join(cells) + f" | {ratio} |"
+
+
 def report(results: Path, log: Path | None) -> str:
     rows: list[Row] = [
         json.loads(line) for line in (results / "raw.jsonl").read_text().splitlines()
@@ -81,7 +101,8 @@ def report(results: Path, log: Path | None) -> str:
     summary = (results / "summary.md").read_text()
     rounds = sorted({r["round"] for r in rows}, key=str)
     targets = [t for t in dict.fromkeys(str(r["target"]) for r in rows) if t != "direct"]
-    anchors = [t for t in targets if t != "kordon"]
+    kordons = [t for t in targets if t.startswith("kordon")]
+    anchors = [t for t in targets if t not in kordons]
     rss = _rss(summary)
     commit = subprocess.run(
         ["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True
@@ -96,6 +117,14 @@ def report(results: Path, log: Path | None) -> str:
         f"off. Gateway and its OPA sidecar share one core. {len(rounds)} rounds; medians over",
         "rounds. Ratios are paired inside",
         "each round (Kordon ÷ anchor in the same round), then the median is taken.",
+        *(
+            [
+                "`kordon-memo-off` is the same gateway with the decision memo off",
+                "(`KORDON_DECISION_MEMO_SIZE=0`): every request asks OPA.",
+            ]
+            if "kordon-memo-off" in kordons
+            else []
+        ),
         "",
         "| target | " + " | ".join(c[0] for c in COLUMNS) + " | RSS MiB after warm-up |",
         "|---|" + "---:|" * (len(COLUMNS) + 1),
@@ -106,17 +135,9 @@ def report(results: Path, log: Path | None) -> str:
             for _, mode, c, f, _ in COLUMNS
         ]
         lines.append(f"| {t} | " + " | ".join(cells) + f" | {rss.get(t, '-')} |")
-    for a in anchors:
-        cells = []
-        for _, mode, c, f, _ in COLUMNS:
-            pairs = []
-            for r in rounds:
-                k, v = _value(rows, r, "kordon", mode, c, f), _value(rows, r, a, mode, c, f)
-                pairs.append(k / v if k is not None and v else None)
-            cells.append(fmt(_median(pairs)) + "×" if _median(pairs) is not None else "-")
-        k_rss, a_rss = rss.get("kordon", "-"), rss.get(a, "-")
-        ratio = f"{int(k_rss) / int(a_rss):.2f}×" if k_rss.isdigit() and a_rss.isdigit() else "-"
-        lines.append(f"| kordon ÷ {a} | " + " | ".join(cells) + f" | {ratio} |")
+    for kordon in kordons:
+        for a in anchors:
+            lines.append(_ratio_row(rows, rounds, rss, kordon, a, fmt))
     errors = [line for line in (log.read_text().splitlines() if log and log.exists() else [])]
     lines += [
         "",
