@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -63,6 +63,9 @@ class Limit:
     unit: str
     limit: int | float
     window_s: int
+    # The limit in store units (micro-units for money), worked out once: a request reads it
+    # about a dozen times (reserve, headers, remaining), money through Decimal.
+    capacity: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -77,21 +80,16 @@ class Limit:
             raise ValueError(f"limit {self.name}: {self.unit} are counted in whole numbers")
         if self.window_s < 0:
             raise ValueError(f"limit {self.name}: window_s must be >= 0 (0 = calendar month)")
-        if self.capacity > MAX_AMOUNT:
+        # Money through str so 0.1 means one tenth, not the nearest binary fraction.
+        capacity = int(Decimal(str(self.limit)) * MICRO) if self.is_money else int(self.limit)
+        if capacity > MAX_AMOUNT:
             raise ValueError(f"limit {self.name}: limit too large")
+        object.__setattr__(self, "capacity", capacity)  # frozen: set once, here
 
     @property
     def is_money(self) -> bool:
         """True for budgets, whose unit is a currency."""
         return self.unit not in (REQUESTS, TOKENS)
-
-    @property
-    def capacity(self) -> int:
-        """The limit in store units (micro-units for money)."""
-        if self.is_money:
-            # Through str so 0.1 means one tenth, not the nearest binary fraction.
-            return int(Decimal(str(self.limit)) * MICRO)
-        return int(self.limit)
 
 
 @dataclass(frozen=True, slots=True)

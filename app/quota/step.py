@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from app.errors import PolicyUnavailable, QuotaUnavailable, RateLimited
@@ -59,7 +60,10 @@ class Hold:
         if self.reservation is None:
             return
         facts = self.catalog.models.get((route.provider, route.model))
-        reservation = dataclasses.replace(self.reservation, price=facts.price if facts else None)
+        price = facts.price if facts else None
+        reservation = self.reservation
+        if price != reservation.price:  # the route that answered is priced otherwise
+            reservation = dataclasses.replace(reservation, price=price)
         try:
             await reservation.settle(usage)
         except (QuotaStoreUnavailable, PriceMismatch) as exc:
@@ -101,12 +105,17 @@ def _costliest(routes: Sequence[Route], catalog: PriceBook) -> Price | None:
     return max(prices, key=lambda p: (p.input_per_mtok, p.output_per_mtok), default=None)
 
 
+# A limit is immutable and every request of a tier names the same ones: built and checked once
+# (typed: 1 and 1.0 are kept apart, as the policy wrote them).
+_limit = lru_cache(maxsize=1024, typed=True)(Limit)
+
+
 def _limits(quota: Quota) -> list[Limit]:
     # A scoped limit is its own bucket under the quota's subject, so one request still draws
     # from all of them in one atomic step (one Redis Cluster slot per subject).
     try:
         return [
-            Limit(f"{q.name}@{q.scope}" if q.scope else q.name, q.unit, q.limit, q.window_s)
+            _limit(f"{q.name}@{q.scope}" if q.scope else q.name, q.unit, q.limit, q.window_s)
             for q in quota.limits
         ]
     except ValueError as exc:

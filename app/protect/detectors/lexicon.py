@@ -39,6 +39,9 @@ BUILTIN_LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 
 _LETTER = r"[^\W\d_]"
 _WORD = re.compile(rf"{_LETTER}+")
+# The same words in lower-case ASCII text, where a letter is a-z: a plain range is tested per
+# character in C, the Unicode classes above by category (half as fast).
+_ASCII_WORD = re.compile(r"[a-z]+")
 # The next word of a phrase: separated by spaces or a hyphen ("ВИЧ-инфицированный"), nothing else.
 _NEXT_WORD = re.compile(r"[ \t\n\-]{1,3}([^\W\d_]+)")
 _PARTICIPLE = frozenset({"PRTF", "PRTS"})
@@ -192,7 +195,8 @@ class LexiconDetector:
             lowered = "".join(char.lower()[0] for char in text)
         prefixes = self._prefixes  # a local: tested once per word
         starting = []
-        for word in {word for word in _WORD.findall(lowered) if word[:_PREFIX] in prefixes}:
+        words = (_ASCII_WORD if lowered.isascii() else _WORD).findall(lowered)
+        for word in {word for word in words if word[:_PREFIX] in prefixes}:
             checkpoint()  # a candidate may be lemmatised: the scan budget bounds the costly case
             if self._entries(word):
                 starting.append(word)

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from app.protect.detectors.name_lists import name_lists
+from app.protect.detectors.name_lists import NameLists, name_lists
 from app.protect.detectors.name_words import WordClass, classify, is_cyrillic
 from app.protect.findings import Finding
 
@@ -38,18 +38,33 @@ _UPPER = "".join(
     re.escape(ch) for ch in map(chr, range(0x41, 0x530)) if ch.isupper() and ch.isalpha()
 )
 _LETTER = r"[^\W\d_]"
+
+
 # An initial or a run of initials ("И.", "И. С.", "J.R.R."), else a capitalised word with
 # its apostrophes and hyphens ("O'Brien", "Al-Rashid", "al-Farsi"), a possessive 's left out;
 # never right after a letter, digit, "_", "." or "@". The first character is matched by a
 # class (a capital, or the "a"/"e" of "al-"/"el-") and only then looked around: a pattern that
 # starts with a class lets Python's engine skip to candidates in C, one that starts with a
 # look-behind is tried at every position (2.5x slower over prose).
-_TOKEN = re.compile(
-    rf"[{_UPPER}ae](?<![\w.@].)"
-    rf"(?:(?<=[{_UPPER}])(?P<init>\.(?:[ \t]?[{_UPPER}]\.)*)(?![\w])"
-    rf"|(?P<word>(?:(?<=[ae])l-[{_UPPER}]|(?<=[{_UPPER}])){_LETTER}*"
-    rf"(?:['’](?![sS]\b){_LETTER}+)*(?:-{_LETTER}+)*)(?![\w@])(?!\.\w))"
-)
+def _token(al_words: bool) -> re.Pattern[str]:
+    """The token pattern; without ``al_words`` (for a text with no "l-" in it, where no
+    "al-"/"el-" word can start) it need not stop at every "a" and "e" of the text, a third of
+    the token scan over English prose."""
+    first, init, word = f"[{_UPPER}]", "", ""
+    if al_words:
+        first, init = f"[{_UPPER}ae]", f"(?<=[{_UPPER}])"
+        word = f"(?:(?<=[ae])l-[{_UPPER}]|{init})"
+    return re.compile(
+        rf"{first}(?<![\w.@].)"
+        rf"(?:{init}(?P<init>\.(?:[ \t]?[{_UPPER}]\.)*)(?![\w])"
+        rf"|(?P<word>{word}{_LETTER}*"
+        rf"(?:['’](?![sS]\b){_LETTER}+)*(?:-{_LETTER}+)*)(?![\w@])(?!\.\w))"
+    )
+
+
+_TOKEN = _token(al_words=True)
+_TOKEN_CAPITAL = _token(al_words=False)
+
 _PARTICLE_GAP = (
     r"(?:bin|ibn|bint|al|el|abu|ben|van|von|der|den|de|di|da|del|della|dei|degli|du|des"
     r"|dos|das|do|le|la|ter|ten|zu|af)"
@@ -57,7 +72,9 @@ _PARTICLE_GAP = (
 # What may stand between two words of one name: spaces, lower-case particles; nothing at all
 # after an initial ("И.Иванов").
 _GAP = re.compile(rf"[ \t]+(?:{_PARTICLE_GAP}[ \t]+)*")
-_PREVIOUS_WORD = re.compile(rf"({_LETTER}[\w-]*)\.?[ \t]*$")
+# The word before a run, read backwards: word characters back from its end, then its first letter.
+_WORD_CHARS = re.compile(r"[\w-]*")
+_FIRST_LETTER = re.compile(_LETTER)
 _SENTENCE_END = re.compile(r"(?:^|[.!?…:;\n\"'«(\[{|]|—)\s*$")
 _ORG_AFTER = re.compile(r"[ \t]*(?:&|\+|и[ \t]+(?:партн|сын|ко\b)|and[ \t]+(?:sons|partners|co\b))")
 _OPEN_QUOTES = "«„“"
@@ -76,7 +93,8 @@ class _Word(NamedTuple):  # a tuple: tens of thousands are made per 100 KB
 
 
 def _words(text: str) -> Iterator[_Word]:
-    for match in _TOKEN.finditer(text):
+    token = _TOKEN if "l-" in text else _TOKEN_CAPITAL
+    for match in token.finditer(text):
         if match.lastgroup == "init":
             yield _Word(match.start(), match.end(), None, is_cyrillic(match.group()))
         else:
@@ -112,19 +130,29 @@ def _runs(text: str) -> Iterator[list[_Word]]:
 
 
 def _previous_word(text: str, start: int) -> str | None:
-    match = _PREVIOUS_WORD.search(text, max(0, start - _LOOKBEHIND), start)
-    if match is None:
+    """The word ending, after at most a dot and spaces, right before ``start`` (or before the
+    newline there) within ``_LOOKBEHIND`` characters: what ``({_LETTER}[\\w-]*)\\.?[ \\t]*$``
+    finds searched over that window, without trying the pattern at each of its positions."""
+    low = max(0, start - _LOOKBEHIND)
+    end = start - 1 if start > low and text[start - 1] == "\n" else start  # `$` before a "\n"
+    head = text[low:end].rstrip(" \t")
+    if head.endswith("."):
+        head = head[:-1]
+    chars = _WORD_CHARS.match(head[::-1])
+    first = _FIRST_LETTER.search(head, len(head) - chars.end()) if chars else None
+    if first is None:
         return None
-    word = match.group(1)
+    word = head[first.start() :]
     return None if len(word) == 1 and word.isupper() else word.lower()  # an initial
 
 
-def _context(text: str, start: int) -> str | None:
-    """Whether a run follows a title, a place word or a company word, or sits in quotes."""
-    lists = name_lists()
-    line = text[max(0, start - _LOOKBEHIND) : start].rpartition("\n")[2]
-    if max(map(line.rfind, _OPEN_QUOTES)) > max(map(line.rfind, _CLOSE_QUOTES)):
-        return "org"  # inside «…»: a company, a brand, a book title
+def _context(text: str, start: int, quoted: bool, lists: NameLists) -> str | None:
+    """Whether a run follows a title, a place word or a company word, or sits in quotes
+    (``quoted``: whether the text holds an opening quote at all)."""
+    if quoted:
+        line = text[max(0, start - _LOOKBEHIND) : start].rpartition("\n")[2]
+        if max(map(line.rfind, _OPEN_QUOTES)) > max(map(line.rfind, _CLOSE_QUOTES)):
+            return "org"  # inside «…»: a company, a brand, a book title
     word = _previous_word(text, start)
     if word is None:
         return None
@@ -189,18 +217,18 @@ class RuleNameDetector:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Yield each name, from its first to its last word (particles and initials inside)."""
+        lists = name_lists()
+        quoted = any(quote in text for quote in _OPEN_QUOTES)
         for run in _runs(text):
             run = _trim(text, run)
             if not run:
                 continue
-            context = _context(text, run[0].start)
-            titles = [
-                i for i, word in enumerate(run[:-1]) if _word(text, word) in name_lists().titles
-            ]
+            context = _context(text, run[0].start, quoted, lists)
+            titles = [i for i, word in enumerate(run[:-1]) if _word(text, word) in lists.titles]
             if titles:  # "Herr Weber", "Contact Dr Nasser Al-Khatib": the name follows the title
                 run, context = run[titles[-1] + 1 :], "title"
             first = _word(text, run[0])
-            if first in name_lists().places or first in name_lists().orgs:
+            if first in lists.places or first in lists.orgs:
                 continue  # "Santa Monica", "Port Said"
             if context in ("place", "org") or _ORG_AFTER.match(text, run[-1].end):
                 continue

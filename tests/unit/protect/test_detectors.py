@@ -29,6 +29,7 @@ from app.protect.detectors import (
     load_lexicon,
     phone_region,
 )
+from app.protect.detectors import lexicon as lexicon_module
 from app.protect.detectors.checksums import (
     card_is_valid,
     iban_is_valid,
@@ -461,6 +462,11 @@ def test_lexicon_file_must_map_categories_to_lists(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text("health: [диагноз]\n", encoding="utf-8")
     assert _spans(LexiconDetector(paths=[good]), "с диагнозом и ВИЧ") == [("health", "диагнозом")]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)).map(str.lower))
+def test_lexicon_ascii_words_are_the_unicode_pattern_s_words(text: str) -> None:
+    assert lexicon_module._ASCII_WORD.findall(text) == lexicon_module._WORD.findall(text)
 
 
 def test_lexicon_keeps_offsets_when_lowercase_changes_length(lexicon: LexiconDetector) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import itertools
+import re
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from app.errors import PolicyUnavailable
 from app.policy.detection import DetectionPlans
+from app.protect.detectors import name_rules
 from app.protect.detectors import names as names_module
 from app.protect.detectors.base import DetectorUnavailableError
 from app.protect.detectors.name_lists import name_lists
@@ -509,3 +511,25 @@ def test_corpus_names_in_russian_with_the_ner_model(ner: NatashaNameDetector) ->
     scores = _scorer().score(Scanner([ner]))
     assert scores["person_name/ru"].recall >= 0.95, scores["person_name/ru"]
     assert scores["person_name/ru"].precision >= 0.95, scores["person_name/ru"]
+
+
+# What `_previous_word` finds, as the regex search it replaced defines it.
+_PREVIOUS_WORD = re.compile(r"([^\W\d_][\w-]*)\.?[ \t]*$")
+_CONTEXT_TEXT = st.text(alphabet="aZяЖ1٣²Ⅷ_-. \t\n«»'", max_size=70)
+
+
+@given(text=_CONTEXT_TEXT, cut=st.integers(min_value=0, max_value=70))
+def test_previous_word_is_what_the_backward_regex_finds(text: str, cut: int) -> None:
+    start = min(cut, len(text))
+    match = _PREVIOUS_WORD.search(text, max(0, start - name_rules._LOOKBEHIND), start)
+    word = match.group(1) if match else None
+    expected = None if word is None or (len(word) == 1 and word.isupper()) else word.lower()
+    assert name_rules._previous_word(text, start) == expected
+
+
+@given(text=_CONTEXT_TEXT.map(lambda text: text.replace("l-", "")))
+def test_the_capitals_only_token_pattern_finds_the_same_tokens_without_al(text: str) -> None:
+    def tokens(pattern: re.Pattern[str]) -> list[tuple[int, int, str | None]]:
+        return [(*match.span(), match.lastgroup) for match in pattern.finditer(text)]
+
+    assert tokens(name_rules._TOKEN_CAPITAL) == tokens(name_rules._TOKEN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -50,6 +51,13 @@ def test_money_capacity_is_in_micro_units_without_float_error() -> None:
     assert Limit("b", "eur", 0.1, 0).capacity == 100_000
     assert Limit("b", "rub", 2.01, 0).capacity == 2_010_000  # 2.01 * 1e6 is 2009999.99... in floats
     assert Limit("t", "tokens", 200_000, 60).capacity == 200_000
+
+
+def test_capacity_is_derived_not_compared_and_follows_a_replace() -> None:
+    budget = Limit("b", "usd", 2.5, 0)
+    assert budget == Limit("b", "usd", 2.5, 0)
+    assert "capacity" not in repr(budget)
+    assert dataclasses.replace(budget, limit=3).capacity == 3_000_000
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import pytest
 
 from app.errors import PolicyUnavailable, QuotaUnavailable, RateLimited
 from app.providers.catalog import Catalog, ModelFacts
+from app.quota import step as step_module
 from app.quota.amounts import Price
 from app.quota.errors import QuotaStoreUnavailable
 from app.quota.limiter import Limiter
@@ -94,3 +95,15 @@ def test_a_limit_the_stores_cannot_count_is_refused_as_an_off_contract_decision(
         asyncio.run(step.reserve(huge, ROUTES, CATALOG, 10, 10, "r"))
     assert caught.value.code == "policy_invalid"
     assert caught.value.status == 503
+
+
+def test_limits_built_once_are_shared_and_a_refused_one_is_refused_every_time() -> None:
+    store = MemoryQuotaStore()
+    step = QuotaStep(Limiter(store), store)
+    assert step_module._limits(_quota())[0] is step_module._limits(_quota())[0]
+    huge = Quota.model_validate(
+        {"subject": "t", "limits": [{"name": "b", "unit": "usd", "limit": 10**12, "window_s": 0}]}
+    )
+    for _ in range(2):
+        with pytest.raises(PolicyUnavailable):
+            asyncio.run(step.reserve(huge, ROUTES, CATALOG, 10, 10, "r"))
