@@ -6,11 +6,10 @@ from __future__ import annotations
 import aiohttp
 import orjson
 from fastapi import APIRouter, Request, Response
-from opa_client import AsyncOpaClient
-from opa_client.errors import ConnectionsError, PolicyNotFoundError
 
 from app.api.drain import Drain
 from app.policy.opa import bundle_revision
+from app.policy.opa_admin import OpaAdmin
 from app.policy.supervisor import OpaSupervisor
 
 __all__ = ["router"]
@@ -28,13 +27,13 @@ async def healthz() -> Response:
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
     state = request.app.state
-    opa: AsyncOpaClient = state.opa_admin
+    opa: OpaAdmin = state.opa_admin
     drain: Drain = state.drain
     sidecar: OpaSupervisor | None = state.sidecar
     body: dict[str, object] = {"status": "ready"}
     if drain.draining:
         body |= {"status": "not ready", "reason": "draining"}
-    elif not await opa.check_health(query={"bundles": True}):
+    elif not await opa.healthy(bundles=True):
         body |= {"status": "not ready", "reason": "policy bundle not active"}
     body["policy_revision"] = await _active_revision(opa)
     if sidecar is not None:
@@ -43,11 +42,11 @@ async def readyz(request: Request) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-async def _active_revision(opa: AsyncOpaClient) -> str | None:
+async def _active_revision(opa: OpaAdmin) -> str | None:
     """The revision OPA has activated, from `data.system.bundles`; None when it has none."""
     try:
-        bundles = (await opa.get_data("system/bundles")).get("result")
-    except (ConnectionsError, PolicyNotFoundError, aiohttp.ClientError, TimeoutError):
+        bundles = await opa.data("system/bundles")
+    except (aiohttp.ClientError, TimeoutError):
         return None
     revision = bundle_revision(bundles)
     return None if revision == "unknown" else revision

@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from aiohttp import web
 
+from app.cli import replay
 from app.cli.tools import opa_or_exit
 from app.policy.bundle import build_bundle
 from app.policy.bundle_checks import BundleCheckError
@@ -158,9 +159,7 @@ def _verification_flags(parser: argparse.ArgumentParser, required: bool) -> None
     parser.add_argument("--signing-alg", choices=ALGORITHMS, help="default: the key's type")
 
 
-def register(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     policy = commands.add_parser("policy", help="policy bundle").add_subparsers(required=True)
     build = policy.add_parser("build", help="build the bundle; prints its revision")
     build.add_argument("--source", default=".", help="rego/ + data/, or any policy directory")
@@ -205,4 +204,5 @@ def register(
     serve.add_argument("--token-file", help=f"enables PUT with this bearer token (or {TOKEN_ENV})")
     serve.add_argument("--max-wait", type=int, default=60, help="longest long poll, seconds")
     serve.set_defaults(run=_serve_bundles)
-    return policy
+
+    replay.register(policy)

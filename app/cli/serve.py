@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 import uvicorn
 import uvloop
 from aiohttp import web
-from opa_client import AsyncOpaClient
 from starlette.types import ASGIApp
 
 from app.api.drain import Drain
@@ -31,6 +30,7 @@ from app.keys import KeyStore
 from app.main import create_app
 from app.policy.bundle import build_bundle
 from app.policy.local_bundles import LocalBundleServer
+from app.policy.opa_admin import OpaAdmin
 from app.policy.opa_status import StatusReceiver
 from app.policy.sidecar import OpaProcess, SidecarFailed
 from app.policy.sources import (
@@ -58,9 +58,8 @@ def _free_port() -> int:
 
 async def _configured_providers(opa_url: str) -> list[str]:
     """Providers of the active bundle whose base-URL variable is set in this environment."""
-    parts = urlsplit(opa_url)
-    async with AsyncOpaClient(host=parts.hostname or "127.0.0.1", port=parts.port or 8181) as c:
-        providers = (await c.get_data("providers")).get("result", {})
+    async with OpaAdmin(opa_url) as opa:
+        providers = await opa.data("providers") or {}
     # The catalog resolves endpoints exactly as the gateway will; without a fallback URL,
     # only providers whose variables are set get one.
     return list(Catalog.from_bundle_data("", providers, os.environ).endpoints)

@@ -2,9 +2,9 @@
 
 Decisions name the revision they were made under (OPA's provenance); when one arrives under a
 revision the gateway has not seen, it re-reads `data.providers`, `data.tenants` and
-`data.detection` from OPA (through opa-python-client, off the per-request path of an unchanged
-bundle) and builds a new view. The classifier uses the newest view; the executor the view of
-the decision's own revision.
+`data.detection` from OPA (off the per-request path of an unchanged bundle) and builds a new
+view. The classifier uses the newest view; the executor the view of the decision's own
+revision.
 """
 
 from __future__ import annotations
@@ -14,18 +14,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
-from opa_client import AsyncOpaClient
-from opa_client.errors import PolicyNotFoundError
 
 from app.errors import PolicyUnavailable
 from app.policy.detection import DetectionPlans
 from app.policy.opa import bundle_revision
+from app.policy.opa_admin import OpaAdmin
 from app.providers.catalog import Catalog
 
 __all__ = ["BundleView", "BundleViews"]
+
+# A read of the bundle's data (the tenants and detection documents are the large ones).
+_READ_TIMEOUT_S = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +38,7 @@ class BundleView:
 
 class BundleViews:
     def __init__(self, opa_url: str, fallback_base_url: str | None = None) -> None:
-        parts = urlsplit(opa_url)
-        self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or 8181
+        self._opa_url = opa_url
         self._fallback = fallback_base_url
         self._current: BundleView | None = None
         self._lock = asyncio.Lock()
@@ -53,7 +52,7 @@ class BundleViews:
         unreachable). Raises PolicyUnavailable when OPA cannot say."""
         try:
             async with self._client() as client:
-                bundles = await self._data(client, "system/bundles")
+                bundles = await client.data("system/bundles")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise PolicyUnavailable("policy engine unreachable", code="policy_unreachable") from exc
         return await self.get(bundle_revision(bundles))
@@ -72,8 +71,8 @@ class BundleViews:
                     ) from exc
             return self._current
 
-    def _client(self) -> AsyncOpaClient:
-        return AsyncOpaClient(host=self._host, port=self._port, retries=1)
+    def _client(self) -> OpaAdmin:
+        return OpaAdmin(self._opa_url, timeout_s=_READ_TIMEOUT_S)
 
     async def _read(self, revision: str) -> BundleView:
         async with self._client() as client:
@@ -87,9 +86,6 @@ class BundleViews:
         return BundleView(revision, catalog, plans)
 
     @staticmethod
-    async def _data(client: AsyncOpaClient, name: str) -> Mapping[str, Any]:
-        try:
-            result = (await client.get_data(name)).get("result", {})
-        except PolicyNotFoundError:
-            return {}  # the bundle has no such document
-        return result if isinstance(result, dict) else {}
+    async def _data(client: OpaAdmin, name: str) -> Mapping[str, Any]:
+        result = await client.data(name)
+        return result if isinstance(result, dict) else {}  # {}: the bundle has no such document

@@ -19,8 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from opa_client import AsyncOpaClient
-from opa_client.errors import ConnectionsError
+from app.policy.opa_admin import OpaAdmin
 
 __all__ = ["OPA_ENV", "OpaProcess", "SidecarFailed", "wait_for_opa"]
 
@@ -45,12 +44,10 @@ class SidecarFailed(RuntimeError):
 
 async def wait_for_opa(host: str, port: int, timeout_s: float, *, bundles: bool) -> None:
     """Wait until OPA answers `/health` (with `bundles`: until its bundles are activated)."""
-    async with AsyncOpaClient(host=host, port=port, retries=0, timeout=1.0) as client:
+    async with OpaAdmin(f"http://{host}:{port}", timeout_s=1.0) as client:
         try:
-            await client.wait_for_ready(
-                timeout=timeout_s, interval=0.05, query={"bundles": True} if bundles else None
-            )
-        except ConnectionsError as exc:
+            await client.wait_ready(timeout_s, bundles=bundles)
+        except TimeoutError as exc:
             raise SidecarFailed(f"OPA at {host}:{port} did not become ready") from exc
 
 
