@@ -19,31 +19,48 @@ when it comes, drops again). Each drop starts a new generation, and a decision i
 when no drop happened while it was being asked: an answer evaluated under the old revision
 that returns after a drop is never stored.
 
-Entries also carry an epoch, the document's `context.time`. It is part of the key, so an entry
-of an earlier second can never be hit again: the first lookup of a new second clears them
-(memory holds one second's distinct documents, ~4.5 KB each, not `size` dead ones).
+The premise "same input + same revision => same decision" is checked per activation: once the
+revision is known, `on_revision` asks for an analysis of its policies (`policy_analysis.py`,
+run off the request path by `revision_analysis.py`), and until `analysed` brings it for the
+current generation and revision the memo serves and stores nothing (`keying` is None). A
+revision calling a non-deterministic built-in is never memoized. A revision that may read
+`input.context.time` keeps the time (per second) in the key: an entry then carries it as its
+epoch and the first lookup of a new second clears the entries of the earlier one (memory holds
+one second's distinct documents, ~4.5 KB each, not `size` dead ones). A revision that never
+reads it leaves it out: an entry lives until evicted or the revision changes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import orjson
 
+from app.policy.policy_analysis import PolicyAnalysis
 from app.schemas.contract import InputDocument
 
 __all__ = ["DecisionMemo", "memo_key"]
 
+log = logging.getLogger("kordon.policy")
+
 T = TypeVar("T")
 
 
-def memo_key(document: InputDocument) -> bytes:
-    """Digest of the canonical JSON (sorted keys) of `document` without `request.id`."""
+def memo_key(document: InputDocument, *, with_time: bool = True) -> bytes:
+    """Digest of the canonical JSON (sorted keys) of `document` without `request.id` (and
+    without `context.time` unless `with_time`)."""
     request = dict(document["request"])
     del request["id"]
-    canonical = orjson.dumps({**document, "request": request}, option=orjson.OPT_SORT_KEYS)
+    keyed: dict[str, object] = {**document, "request": request}
+    if not with_time:
+        context = dict(document["context"])
+        del context["time"]
+        keyed["context"] = context
+    canonical = orjson.dumps(keyed, option=orjson.OPT_SORT_KEYS)
     return hashlib.blake2b(canonical, digest_size=32).digest()
 
 
@@ -57,16 +74,34 @@ class DecisionMemo(Generic[T]):
         self._size = size
         self._entries: OrderedDict[bytes, T] = OrderedDict()
         self._revision: str | None = None
+        self._analysis: PolicyAnalysis | None = None
         self._generation = 0
         self._epoch = ""
         self.hits = 0
         self.misses = 0
         self.drops = 0
+        # Called with (generation, revision) when a revision becomes known: analyse it and
+        # hand the result to `analysed`.
+        self.on_revision: Callable[[int, str], None] | None = None
 
     @property
     def revision(self) -> str | None:
         """The revision the memo knows as active (None: unknown, nothing is served)."""
         return self._revision
+
+    @property
+    def analysis(self) -> PolicyAnalysis | None:
+        """The active revision's analysis (None: not analysed yet)."""
+        return self._analysis
+
+    @property
+    def keying(self) -> bool | None:
+        """None: serve nothing (revision not analysed yet, or non-deterministic); else
+        whether `context.time` is part of the key."""
+        analysis = self._analysis
+        if analysis is None or not analysis.memoizable:
+            return None
+        return analysis.reads_time
 
     @property
     def generation(self) -> int:
@@ -77,6 +112,8 @@ class DecisionMemo(Generic[T]):
         return len(self._entries)
 
     def get(self, key: bytes, *, epoch: str = "") -> T | None:
+        if self.keying is None:
+            return None
         if epoch != self._epoch:
             self._entries.clear()
             self._epoch = epoch
@@ -91,18 +128,33 @@ class DecisionMemo(Generic[T]):
     def store(
         self, key: bytes, generation: int, revision: str, decision: T, *, epoch: str = ""
     ) -> None:
-        """Keep `decision`, evaluated under `revision`, if it was asked in this generation
-        and `revision` is the active one (or the first one seen since the last drop)."""
-        if generation != self._generation or revision == "unknown" or epoch != self._epoch:
-            return
-        if self._revision is None:
-            self._revision = revision
-        elif revision != self._revision:
-            self._drop(None)
+        """Keep `decision`, evaluated under `revision`, if it was asked in this generation,
+        `revision` is the active one and its analysis allows it."""
+        if not self.learn(generation, revision) or epoch != self._epoch or self.keying is None:
             return
         self._entries[key] = decision
         if len(self._entries) > self._size:
             self._entries.popitem(last=False)
+
+    def learn(self, generation: int, revision: str) -> bool:
+        """A decision asked in `generation` was evaluated under `revision`: whether that is
+        the active revision. The first one seen since a drop that named none becomes it."""
+        if generation != self._generation or revision == "unknown":
+            return False
+        if self._revision is None:
+            self._revision = revision
+            self._analyse()
+        elif revision != self._revision:
+            self._drop(None)
+            return False
+        return True
+
+    def analysed(self, generation: int, revision: str, analysis: PolicyAnalysis) -> None:
+        """The analysis of `revision` asked for in `generation`; kept while both are current."""
+        if generation != self._generation or revision != self._revision:
+            return
+        self._analysis = analysis
+        log.info("decision memo for revision %s: %s", revision, analysis.summary)
 
     def activated(self, revision: str | None) -> None:
         """OPA reported an activation: `revision` is active (None: it named none)."""
@@ -115,5 +167,11 @@ class DecisionMemo(Generic[T]):
     def _drop(self, revision: str | None) -> None:
         self._entries.clear()
         self._revision = revision
+        self._analysis = None
         self._generation += 1
         self.drops += 1
+        self._analyse()
+
+    def _analyse(self) -> None:
+        if self.on_revision is not None and self._revision is not None:
+            self.on_revision(self._generation, self._revision)

@@ -18,6 +18,8 @@ import httpx
 from app.policy.memo import DecisionMemo
 from app.policy.opa import DecisionClient, PolicyResult
 from app.policy.opa_status import Activation, StatusReceiver
+from app.policy.policy_analysis import PolicyAnalysis
+from app.policy.revision_analysis import RevisionAnalyser
 from app.policy.sidecar import OpaProcess
 from app.policy.sources import Polling, Verification, embedded_args, polled_args
 from app.policy.supervisor import OpaSupervisor
@@ -40,11 +42,16 @@ def _as(document: InputDocument, request_id: str, tenant: str | None = None) -> 
 
 async def _tenants(url: str) -> dict[str, Any]:
     memo = DecisionMemo[PolicyResult](64)
+    analyser = RevisionAnalyser(memo, url, opa_binary())
     client, fresh = DecisionClient(url, 5.0, memo=memo), DecisionClient(url, 5.0)
     acme = make_input(1, tenant="acme-ru", sensitivity="personal", categories={"email": 1})
     await client.start()
     await fresh.start()
     try:
+        # A `--bundle` file: the first decision names the revision, then it is analysed.
+        await client.decide(_as(acme, "req_0"), "req_0")
+        while memo.keying is None:  # noqa: ASYNC110 - polls the memo
+            await asyncio.sleep(0.01)
         firsts = [
             await client.decide(_as(acme, "req_1"), "req_1"),
             await client.decide(_as(acme, "req_2", tenant="eu-bank"), "req_2"),
@@ -60,6 +67,7 @@ async def _tenants(url: str) -> dict[str, Any]:
     finally:
         await client.close()
         await fresh.close()
+        await analyser.close()
     return {"firsts": firsts, "again": again, "opa": opa, "memo": memo}
 
 
@@ -119,6 +127,7 @@ async def _exit_forgets(bundle: Path) -> tuple[int, str | None, int, str | None]
     await supervisor.start(bundles=True)
     try:
         memo.activated("r1")
+        memo.analysed(memo.generation, "r1", PolicyAnalysis(frozenset(), ()))
         memo.store(b"k", memo.generation, "r1", "allow")
         before = (len(memo), memo.revision)
         pid = supervisor.process.pid
@@ -228,18 +237,23 @@ async def _decisions_across_a_switch(
         process = OpaProcess(opa_binary(), [*args, *receiver.opa_args()], free_port())
         supervisor = OpaSupervisor(process, max_failures=1, window_s=60)
         supervisor.on_exit = memo.forget
+        analyser = RevisionAnalyser(memo, process.url, opa_binary())
         client = DecisionClient(process.url, 5.0, memo=memo)
         await supervisor.start(bundles=True)
         await client.start()
 
+        def hits(revision: str) -> int:
+            return sum(r == revision and hit for _, r, hit, _ in answers)
+
         async def worker(number: int) -> None:
-            while sum(known == "v2" for known, *_ in answers) < 200:
+            # v2 is published once v1 (analysed off the request path) has been hit 200 times.
+            while hits("v2") < 200:
                 known = memo.revision
                 request_id = f"req_{number}_{len(answers)}"
                 result = await client.decide(_as(document, request_id), request_id)
                 decision = result.decision.model_dump_json()
                 answers.append((known, result.revision, result.memo, decision))
-                if len(answers) == 200:
+                if hits("v1") == 200 and result.memo and result.revision == "v1":
                     await asyncio.to_thread(publish, built["v2"], live)
                 await asyncio.sleep(0)  # a hit does not wait for anything; let reports in
 
@@ -247,6 +261,7 @@ async def _decisions_across_a_switch(
             await asyncio.wait_for(asyncio.gather(*(worker(n) for n in range(8))), 60)
         finally:
             await client.close()
+            await analyser.close()
             await supervisor.stop()
             await receiver.close()
     return answers, reported

@@ -41,9 +41,11 @@ class Serve:
         return response.status_code, body
 
     def opa_pids(self) -> list[int]:
-        """The gateway's child processes (its OPA), from /proc."""
+        """The gateway's OPA server processes (`opa run`), from /proc; the one-off `opa
+        capabilities` the memo's policy analysis runs is not one of them."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        pids = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        return [pid for pid in pids if b"\0run\0" in _cmdline(pid)]
 
     def log(self) -> str:
         return self.log_file.read_text(errors="replace")
@@ -166,3 +168,10 @@ def serve_from_bundle_service(
         ) as serve,
     ):
         yield service, serve
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone since the listing
+        return b""
