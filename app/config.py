@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     opa_url: str = "http://127.0.0.1:8181"
     # A decision is one in-memory evaluation on loopback (~0.1 ms); 250 ms means OPA is sick.
     opa_timeout_s: float = Field(default=0.25, gt=0)
+    # Decisions in flight to OPA at once; the rest queue in the gateway (OPA answers each within
+    # its timeout instead of evaluating dozens at once on a core it shares), for at most
+    # opa_queue_timeout_s, then fail closed (docs/performance.md, "Decision backpressure").
+    opa_pool_size: int = Field(default=8, gt=0)
+    opa_queue_timeout_s: float = Field(default=1.0, gt=0)
     # Decisions over this Unix socket instead of opa_url's TCP (OPA listens on both; readiness
     # and bundle data stay on opa_url). `kordon serve` sets it for its own sidecar.
     opa_decision_socket: Path | None = None

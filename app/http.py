@@ -18,6 +18,10 @@ def pooled_session(
 ) -> aiohttp.ClientSession:
     """A keep-alive pool that sends bodies as given and relays answers as they arrive.
 
+    At most `pool_size` requests are in flight; the others wait in the gateway for a free
+    connection, for at most `timeout.connect` (which also covers opening the connection):
+    backpressure without a clock running at the server (the OPA decision pool, `opa.py`).
+
     No User-Agent, and no Accept-Encoding: OPA would otherwise gzip every decision on the core
     it shares with the gateway, and an upstream's compressed body could not be restored or
     relayed as it streams. With `unix_socket`, every connection goes to that socket (the OPA

@@ -6,10 +6,8 @@ import base64
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
-from opa_client import AsyncOpaClient
 
 from app.api import admin, cache_admin, health, openai, usage
 from app.api.drain import Drain
@@ -31,7 +29,9 @@ from app.policy.bundle_data import BundleViews
 from app.policy.classify import PayloadClassifier
 from app.policy.memo import DecisionMemo
 from app.policy.opa import DecisionClient, PolicyResult
+from app.policy.opa_admin import OpaAdmin
 from app.policy.opa_status import StatusReceiver
+from app.policy.revision_analysis import RevisionAnalyser
 from app.policy.supervisor import OpaSupervisor
 from app.protect.step import Protector
 from app.protect.vault import MemoryVault, PseudonymVault, RedisVault
@@ -62,13 +62,17 @@ def create_app(
     `sidecar` is the OPA child `kordon serve` supervises (its restarts show in /readyz);
     `status` receives its status reports, without which the decision memo stays off."""
     memo: DecisionMemo[PolicyResult] | None = None
+    analyser: RevisionAnalyser | None = None
     if settings.decision_memo_size and status is not None and sidecar is not None:
         memo = active = DecisionMemo[PolicyResult](settings.decision_memo_size)
+        analyser = RevisionAnalyser(active, settings.opa_url, sidecar.process.command[0])
         status.subscribe(lambda reported: active.activated(reported.revision))
         sidecar.on_exit = active.forget
     decisions = DecisionClient(
         settings.opa_url,
         settings.opa_timeout_s,
+        pool_size=settings.opa_pool_size,
+        queue_timeout_s=settings.opa_queue_timeout_s,
         unix_socket=settings.opa_decision_socket,
         memo=memo,
     )
@@ -85,10 +89,7 @@ def create_app(
         RetryBudget(settings.retry_budget_ratio, settings.retry_budget_min_per_s),
     )
     views = BundleViews(settings.opa_url, fallback_base_url)
-    opa = urlsplit(settings.opa_url)
-    opa_admin = AsyncOpaClient(
-        host=opa.hostname or "127.0.0.1", port=opa.port or 8181, retries=0, timeout=1.0
-    )
+    opa_admin = OpaAdmin(settings.opa_url, timeout_s=1.0)
     redis = (
         connect(settings.redis_url, timeout_s=settings.redis_timeout_s)
         if settings.redis_url
@@ -120,6 +121,8 @@ def create_app(
                 stack.push_async_callback(trail.close)
             await decisions.start()
             stack.push_async_callback(decisions.close)
+            if analyser is not None:
+                stack.push_async_callback(analyser.close)
             await upstream.start()
             stack.push_async_callback(upstream.close)
             if settings.probe_interval_s:

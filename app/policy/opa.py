@@ -6,7 +6,7 @@ once at construction (no per-call request id) and has one timeout for every call
 is one POST on a dedicated aiohttp pool instead; the library still serves readiness and bundle
 data (see `sidecar.py` and `providers/catalog.py`). bench/bench_decision.py measures the trip.
 With a decision memo (`memo.py`), a repeat of an input document under the active revision is
-answered without the trip.
+answered without the trip, once that revision's policies are analysed as deterministic.
 """
 
 from __future__ import annotations
@@ -51,15 +51,21 @@ class DecisionClient(PooledClient):
         self,
         base_url: str,
         timeout_s: float,
-        pool_size: int = 64,
+        pool_size: int = 8,
+        queue_timeout_s: float = 1.0,
         unix_socket: Path | None = None,
         memo: DecisionMemo[PolicyResult] | None = None,
     ) -> None:
-        # The timeout bounds OPA itself (connect, then the answer); waiting for a free pooled
-        # connection during a burst is backpressure, bounded by the decisions ahead of it.
+        # At most `pool_size` decisions are in OPA at once: the rest wait for a pooled
+        # connection in the gateway, up to `queue_timeout_s` (aiohttp's `connect` timeout covers
+        # that wait), so `timeout_s` (connect, then the answer) times OPA's own evaluation, not
+        # a queue inside OPA on a shared core (docs/performance.md, "Decision backpressure").
+        # Either bound exceeded fails closed.
         super().__init__(
             pool_size,
-            aiohttp.ClientTimeout(total=None, sock_connect=timeout_s, sock_read=timeout_s),
+            aiohttp.ClientTimeout(
+                total=None, connect=queue_timeout_s, sock_connect=timeout_s, sock_read=timeout_s
+            ),
             unix_socket,
         )
         # Over a Unix socket the host part only fills the Host header.
@@ -71,11 +77,17 @@ class DecisionClient(PooledClient):
         memo = self.memo
         if memo is None:
             return await self._ask(document, request_id)
-        key, epoch = memo_key(document), document["context"]["time"]
+        with_time = memo.keying
+        generation = memo.generation
+        if with_time is None:  # the revision is not analysed yet, or never memoized
+            result = await self._ask(document, request_id)
+            memo.learn(generation, result.revision)
+            return result
+        key = memo_key(document, with_time=with_time)
+        epoch = document["context"]["time"] if with_time else ""
         known = memo.get(key, epoch=epoch)
         if known is not None:
             return PolicyResult(known.decision, _new_decision_id(), known.revision, memo=True)
-        generation = memo.generation
         result = await self._ask(document, request_id)
         memo.store(key, generation, result.revision, result, epoch=epoch)
         return result
