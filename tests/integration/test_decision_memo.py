@@ -21,13 +21,13 @@ from app.policy.opa_status import Activation, StatusReceiver
 from app.policy.policy_analysis import PolicyAnalysis
 from app.policy.revision_analysis import RevisionAnalyser
 from app.policy.sidecar import OpaProcess
-from app.policy.sources import Polling, Verification, embedded_args, polled_args
+from app.policy.sources import embedded_args
 from app.policy.supervisor import OpaSupervisor
 from app.schemas.contract import InputDocument
+from tests.support.memo_opa import memoizing_client
 from tests.support.processes import free_port, opa_binary, running_opa
 from tests.support.recorded import make_input
 from tests.support.reload_run import run_with_publishes
-from tests.support.serve_process import running_bundle_service
 from tests.support.signed_bundles import BundleFactory, publish
 from tests.support.signed_serve import signed_serve
 
@@ -216,31 +216,15 @@ async def _decisions_across_a_switch(
     served from the memo, decision) per answer, and the revisions OPA reported."""
     factory = BundleFactory(root / "bundles")
     built = {r: factory.build(r, edit=_v2_routes_elsewhere) for r in ("v1", "v2")}
-    live, private = root / "published", root / "opa"
+    live = root / "published"
     live.mkdir()
-    private.mkdir(mode=0o700)
     publish(built["v1"], live)
-    (root / "token").write_text("memo-token")
     memo = DecisionMemo[PolicyResult](64)
     reported: list[str | None] = []
     answers: list[tuple[str | None, str, bool, str]] = []
     document = make_input(1, tenant="acme-ru")
-    receiver = StatusReceiver(private)
-    await receiver.start()
-    receiver.subscribe(lambda activation: memo.activated(activation.revision))
-    receiver.subscribe(lambda activation: reported.append(activation.revision))
-    with running_bundle_service(live, "memo-token") as service:
-        args = polled_args(
-            service.bundle_url(), private, polling=Polling(1, 1), token_file=root / "token",
-            verification=Verification(factory.public_key),
-        )  # fmt: skip
-        process = OpaProcess(opa_binary(), [*args, *receiver.opa_args()], free_port())
-        supervisor = OpaSupervisor(process, max_failures=1, window_s=60)
-        supervisor.on_exit = memo.forget
-        analyser = RevisionAnalyser(memo, process.url, opa_binary())
-        client = DecisionClient(process.url, 5.0, memo=memo)
-        await supervisor.start(bundles=True)
-        await client.start()
+    listeners = [lambda activation: reported.append(activation.revision)]
+    async with memoizing_client(memo, live, root, factory.public_key, listeners) as client:
 
         def hits(revision: str) -> int:
             return sum(r == revision and hit for _, r, hit, _ in answers)
@@ -257,13 +241,7 @@ async def _decisions_across_a_switch(
                     await asyncio.to_thread(publish, built["v2"], live)
                 await asyncio.sleep(0)  # a hit does not wait for anything; let reports in
 
-        try:
-            await asyncio.wait_for(asyncio.gather(*(worker(n) for n in range(8))), 60)
-        finally:
-            await client.close()
-            await analyser.close()
-            await supervisor.stop()
-            await receiver.close()
+        await asyncio.wait_for(asyncio.gather(*(worker(n) for n in range(8))), 60)
     return answers, reported
 
 

@@ -12,17 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.policy.memo import DecisionMemo
-from app.policy.opa import DecisionClient, PolicyResult
-from app.policy.opa_status import StatusReceiver
+from app.policy.opa import PolicyResult
 from app.policy.policy_analysis import PolicyAnalysis
-from app.policy.revision_analysis import RevisionAnalyser
-from app.policy.sidecar import OpaProcess
-from app.policy.sources import Polling, Verification, polled_args
-from app.policy.supervisor import OpaSupervisor
 from app.schemas.contract import InputDocument
-from tests.support.processes import free_port, opa_binary
+from tests.support.memo_opa import memoizing_client
 from tests.support.recorded import make_input
-from tests.support.serve_process import running_bundle_service
 from tests.support.signed_bundles import BundleFactory, publish
 
 # Added to the shipped policy (package kordon.deny): reasons that never apply to the documents
@@ -64,42 +58,21 @@ async def _phases(root: Path) -> dict[str, Phase]:
     0, 0, 1, 0, 2, 2."""
     factory = BundleFactory(root / "bundles")
     built = _builds(factory)
-    live, private = root / "published", root / "opa"
+    live = root / "published"
     live.mkdir()
-    private.mkdir(mode=0o700)
     publish(built["v1"], live)
-    (root / "token").write_text("memo-token")
     memo = DecisionMemo[PolicyResult](64)
     document = make_input(1, tenant="acme-ru")
-    receiver = StatusReceiver(private)
-    await receiver.start()
-    receiver.subscribe(lambda activation: memo.activated(activation.revision))
     phases: dict[str, Phase] = {}
-    with running_bundle_service(live, "memo-token") as service:
-        args = polled_args(
-            service.bundle_url(), private, polling=Polling(1, 1), token_file=root / "token",
-            verification=Verification(factory.public_key),
-        )  # fmt: skip
-        process = OpaProcess(opa_binary(), [*args, *receiver.opa_args()], free_port())
-        supervisor = OpaSupervisor(process, max_failures=1, window_s=60)
-        analyser = RevisionAnalyser(memo, process.url, opa_binary())
-        client = DecisionClient(process.url, 5.0, memo=memo)
-        await supervisor.start(bundles=True)
-        await client.start()
-        try:
-            for revision in ("v1", "v2", "v3", "v1"):
-                await asyncio.to_thread(publish, built[revision], live)
-                await _until(lambda r=revision: memo.revision == r and memo.analysis is not None)  # type: ignore[misc]
-                answers = []
-                for number, second in enumerate((0, 0, 1, 0, 2, 2)):
-                    result = await client.decide(_at(document, second, number), f"req_{number}")
-                    answers.append((result.revision, result.memo))
-                phases[revision] = (memo.analysis, answers)
-        finally:
-            await client.close()
-            await analyser.close()
-            await supervisor.stop()
-            await receiver.close()
+    async with memoizing_client(memo, live, root, factory.public_key) as client:
+        for revision in ("v1", "v2", "v3", "v1"):
+            await asyncio.to_thread(publish, built[revision], live)
+            await _until(lambda r=revision: memo.revision == r and memo.analysis is not None)  # type: ignore[misc]
+            answers = []
+            for number, second in enumerate((0, 0, 1, 0, 2, 2)):
+                result = await client.decide(_at(document, second, number), f"req_{number}")
+                answers.append((result.revision, result.memo))
+            phases[revision] = (memo.analysis, answers)
     return phases
 
 
