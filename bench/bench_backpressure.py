@@ -37,7 +37,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server_ab import GWBENCH, HZ, ROOT, _free_port, _opa_child, _ready, _stop, _ticks
+from server_ab import (
+    GWBENCH,
+    HZ,
+    ROOT,
+    _free_port,
+    _opa_child,
+    _ready,
+    _stop,
+    _ticks,
+    wrk_chat,
+)
 
 OUT = ROOT / "var" / "bench" / "backpressure.json"
 FAILED = re.compile(rb"decision \S+ failed: (\w+)")
@@ -83,26 +93,11 @@ def _start(variant: Variant, env: dict[str, str]) -> None:
     variant.pid, variant.key, variant.log = int(pid), key, Path(work) / "kordon.log"
 
 
-def _wrk(variant: Variant, body_file: Path, conns: int, seconds: int) -> dict[str, Any]:
-    out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s",
-         "-s", str(ROOT / "bench/wrk/post.lua"),
-         f"http://127.0.0.1:{variant.port}/v1/chat/completions", "--", str(body_file),
-         variant.key],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    match = re.search(r"KORDON_RESULT (\{.*\})", out.stdout)
-    if match is None:
-        raise SystemExit(f"bench_backpressure: no wrk result for {variant.name}: {out.stdout}")
-    result: dict[str, Any] = json.loads(match[1])
-    return result
-
-
 def _measure(variant: Variant, body_file: Path, conns: int, seconds: int) -> None:
     opa = _opa_child(variant.pid)
     offset = variant.log.stat().st_size
     g0, o0 = _ticks(variant.pid), _ticks(opa)
-    result = _wrk(variant, body_file, conns, seconds)
+    result = wrk_chat(variant.port, variant.key, body_file, seconds, conns)
     g1, o1 = _ticks(variant.pid), _ticks(opa)
     with variant.log.open("rb") as log:
         log.seek(offset)
@@ -186,7 +181,7 @@ def main() -> None:
             _start(variant, env)
         for variant in variants:
             _ready(variant, body_file.read_bytes())  # type: ignore[arg-type]
-            _wrk(variant, body_file, max(conns_list), 3)  # warm-up
+            wrk_chat(variant.port, variant.key, body_file, 3, max(conns_list))  # warm-up
         for round_ in range(args.rounds):
             print(f"round {round_ + 1}", flush=True)
             for conns in conns_list:

@@ -101,17 +101,20 @@ def _ready(variant: Variant, body: bytes) -> None:
     raise SystemExit(f"server_ab: {variant.name} never answered 200: {answer}")
 
 
-def _wrk(variant: Variant, body_file: Path, seconds: int) -> dict[str, float]:
+def wrk_chat(
+    port: int, key: str, body_file: Path, seconds: int, conns: int = 32
+) -> dict[str, float]:
+    """wrk (on the load core) posting `body_file` as a chat completion to the gateway on
+    `port`; bench/wrk/post.lua's KORDON_RESULT line."""
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", "-c32", f"-d{seconds}s", "-s",
-         str(ROOT / "bench/wrk/post.lua"),
-         f"http://127.0.0.1:{variant.port}/v1/chat/completions", "--", str(body_file),
-         variant.key],
+        ["taskset", "-c", "1", "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s",
+         "-s", str(ROOT / "bench/wrk/post.lua"),
+         f"http://127.0.0.1:{port}/v1/chat/completions", "--", str(body_file), key],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     match = re.search(r"KORDON_RESULT (\{.*\})", out.stdout)
     if match is None:
-        raise SystemExit(f"server_ab: no wrk result for {variant.name}: {out.stdout}")
+        raise SystemExit(f"no wrk result from the gateway on port {port}: {out.stdout}")
     result: dict[str, float] = json.loads(match[1])
     return result
 
@@ -127,7 +130,7 @@ def _idle(variant: Variant, seconds: int) -> None:
 def _measure(variant: Variant, body_file: Path, seconds: int) -> None:
     opa = _opa_child(variant.pid)
     g0, o0 = _ticks(variant.pid), _ticks(opa)
-    result = _wrk(variant, body_file, seconds)
+    result = wrk_chat(variant.port, variant.key, body_file, seconds)
     g1, o1 = _ticks(variant.pid), _ticks(opa)
     requests = result["requests"]
     failed = {k: result[k] for k in ("non2xx", "timeouts", "read_errors") if result[k]}
@@ -197,7 +200,7 @@ def main() -> None:
             _start(variant, env)
         for variant in variants:
             _ready(variant, body_file.read_bytes())
-            _wrk(variant, body_file, 3)  # warm-up
+            wrk_chat(variant.port, variant.key, body_file, 3)  # warm-up
         for variant in variants:
             _idle(variant, args.duration)
             print(f"  {variant.name:>10}: idle {variant.idle_ms_per_s:.2f} ms CPU/s", flush=True)
