@@ -13,9 +13,19 @@
 
 ARG OPA_VERSION=1.22.2
 ARG PYTHON_IMAGE=python:3.11-slim
+ARG RUST_IMAGE=rust:1.95-slim
 
 # The pinned, official OPA binary (static, so it runs on any base).
 FROM openpolicyagent/opa:${OPA_VERSION}-static AS opa-bin
+
+# ---------------------------------------------------------------------------------------
+# bpe: the wheel of native/kordon-bpe (the prompt token counter; not on PyPI), built as
+# scripts/build-native.sh builds it: maturin pinned by its pyproject.toml, crates by Cargo.lock.
+FROM ${RUST_IMAGE} AS bpe
+RUN apt-get update && apt-get install -y --no-install-recommends python3-venv \
+ && rm -rf /var/lib/apt/lists/* && python3 -m venv /opt/pip
+COPY native/kordon-bpe /src/kordon-bpe
+RUN /opt/pip/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /wheels /src/kordon-bpe
 
 # ---------------------------------------------------------------------------------------
 # build: a virtualenv with kordon and its dependencies, pinned by requirements.lock
@@ -26,8 +36,10 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml requirements.lock README.md ./
+COPY --from=bpe /wheels /wheels
 # Dependencies first, in their own layer, so a code change does not download them again.
 RUN python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > /tmp/deps.txt \
+ && pip install --no-cache-dir /wheels/kordon_bpe-*.whl \
  && pip install --no-cache-dir -c requirements.lock -r /tmp/deps.txt
 COPY app ./app
 RUN pip install --no-cache-dir -c requirements.lock . \

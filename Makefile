@@ -3,13 +3,16 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
+# The native token counter (native/kordon-bpe): a change to its sources reinstalls.
+NATIVE := $(wildcard native/kordon-bpe/*.toml native/kordon-bpe/Cargo.lock native/kordon-bpe/*.pyi native/kordon-bpe/src/*.rs)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock $(NATIVE) | sha256sum | cut -c1-12)
 
 .PHONY: run test lint typecheck policy-check unit integration bench bench-micro load lock clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock $(NATIVE)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	bash scripts/build-native.sh $(VENV) >/dev/null
 	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
@@ -48,8 +51,9 @@ load: $(STAMP)
 # Re-pin every dependency after changing pyproject.toml.
 lock:
 	rm -rf /tmp/kordon-lock && $(PYTHON) -m venv /tmp/kordon-lock
+	bash scripts/build-native.sh /tmp/kordon-lock >/dev/null
 	/tmp/kordon-lock/bin/pip install -q -e '.[dev]'
-	/tmp/kordon-lock/bin/pip freeze --exclude-editable > requirements.lock
+	/tmp/kordon-lock/bin/pip freeze --exclude-editable --exclude kordon-bpe > requirements.lock
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .benchmarks

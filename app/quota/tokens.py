@@ -2,8 +2,8 @@
 
 The two OpenAI encodings every OpenAI chat and embeddings model uses, ``o200k_base`` and
 ``cl100k_base``, ship in ``encodings/`` (OpenAI's published tiktoken files, gzipped; a test
-checks their SHA-256 against the hashes tiktoken pins), so counting needs no network. tiktoken's
-Rust BPE counts; each encoding is loaded on its first use.
+checks their SHA-256 against the hashes tiktoken pins), so counting needs no network. Each
+encoding is loaded on its first use.
 
 The count goes into the input document (``request.tokens.prompt``: the policy's context-fit
 check and its deny messages), the quota reservation, the executor's output bound and its
@@ -12,25 +12,22 @@ catalogue (Qwen, GigaChat, Voyage, ...) have tokenizers of their own; ``o200k_ba
 estimate for them: settlement uses the usage the provider reports, so an estimate costs
 accuracy for the length of one request, never money.
 
-Why not bpe-openai (used before): its import builds Python rank tables for three encodings and
-its Rust side another set per encoding, ~140 MiB of RSS for o200k alone; tiktoken's core holds
-o200k in ~47 MiB (bench/profiles/memory-tokens.md). Counts are identical: the tests compare
-both encodings on a generated corpus counted by bpe-openai.
+The counter is ``kordon_bpe`` (``native/kordon-bpe``), a counting-only derivative of tiktoken's
+Rust BPE: the same regex engine, pre-tokenisation and merge, but only the ranks in memory (~4
+MiB for o200k; tiktoken's core always builds an encoder, a decoder and a sorted token list,
+~40 MiB) and no token list per call (bench/profiles/memory-tokens.md). Counts are tiktoken's:
+the tests compare both encodings with tiktoken itself on stored and generated corpora.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import ctypes
 import functools
-import gzip
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
-from tiktoken._tiktoken import CoreBPE
+from kordon_bpe import Counter
 
 __all__ = [
     "count_chat_tokens",
@@ -44,8 +41,8 @@ __all__ = [
 DEFAULT_ENCODING = "o200k_base"
 ENCODINGS_DIR = Path(__file__).with_name("encodings")
 
-# Split patterns and special tokens as tiktoken_ext.openai_public defines them (that module
-# builds each encoding from a download, so it cannot be called here).
+# Split patterns as tiktoken_ext.openai_public defines them (that module builds each encoding
+# from a download, so it cannot be called here; the tests compare with it).
 _O200K_PATTERN = "|".join(
     [
         r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
@@ -58,19 +55,7 @@ _O200K_PATTERN = "|".join(
     ]
 )
 _CL100K_PATTERN = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""  # noqa: E501
-_SPECS: dict[str, tuple[str, dict[str, int]]] = {
-    "o200k_base": (_O200K_PATTERN, {"<|endoftext|>": 199_999, "<|endofprompt|>": 200_018}),
-    "cl100k_base": (
-        _CL100K_PATTERN,
-        {
-            "<|endoftext|>": 100_257,
-            "<|fim_prefix|>": 100_258,
-            "<|fim_middle|>": 100_259,
-            "<|fim_suffix|>": 100_260,
-            "<|endofprompt|>": 100_276,
-        },
-    ),
-}
+_PATTERNS = {"o200k_base": _O200K_PATTERN, "cl100k_base": _CL100K_PATTERN}
 
 # OpenAI's chat format wraps each message as <|start|>{role}<|message|>{content}<|end|> and
 # primes the reply with <|start|>assistant<|message|>; these are the counts from OpenAI's
@@ -82,8 +67,8 @@ _REPLY_PRIMER = 3
 # estimated as a 1024x1024 image (85 + 4 tiles x 170). Settlement corrects the difference.
 _IMAGE_LOW = 85
 _IMAGE_HIGH = 765
-# Text is counted in chunks of at most 32k characters, cut at whitespace, so that one call's
-# token list stays small (a 1 MB prompt would otherwise be one list of ~250k ints).
+# Text is counted in chunks of at most 32k characters, cut at whitespace: BPE's merge is
+# quadratic in the length of a piece, and one 1 MB run of letters would be a single piece.
 _CHUNK_CHARS = 32_768
 # The models OpenAI counts with cl100k (tiktoken's model table); every other model is o200k.
 _CL100K_MODELS = frozenset({"gpt-4", "cl100k_base"})
@@ -91,9 +76,9 @@ _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-")
 
 
 class Encoding(Protocol):
-    """The part of tiktoken's ``CoreBPE`` that counting uses."""
+    """A counter of one encoding's tokens (``kordon_bpe.Counter``)."""
 
-    def encode_ordinary(self, text: str) -> list[int]: ...
+    def count(self, text: str) -> int: ...
 
 
 def encoding_name(model: str) -> str:
@@ -111,28 +96,13 @@ def encoding_for(model: str) -> Encoding:
 
 @functools.cache
 def _encoding(name: str) -> Encoding:
-    pattern, special_tokens = _SPECS[name]
-    with gzip.open(ENCODINGS_DIR / f"{name}.tiktoken.gz", "rb") as lines:
-        ranks = {base64.b64decode(token): int(rank) for token, rank in map(bytes.split, lines)}
-    # tiktoken.Encoding would keep ``ranks`` (~23 MiB of Python objects for o200k) for its
-    # lifetime; the Rust core it wraps copies them, so building the core lets the dict go.
-    core: Encoding = CoreBPE(ranks, special_tokens, pattern)
-    del ranks
-    _release_freed_pages()
-    return core
-
-
-def _release_freed_pages() -> None:
-    """Building an encoding frees ~25 MiB of Python objects and Rust scratch space; glibc keeps
-    the freed heap pages unless asked (~4 MiB of RSS back; a no-op without glibc)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return Counter(ENCODINGS_DIR / f"{name}.tiktoken.gz", _PATTERNS[name])
 
 
 @functools.lru_cache(maxsize=64)
 def _role_tokens(role: str, encoding: str) -> int:
     # Roles recur in every message; content is never cached (it may be personal data).
-    return len(_encoding(encoding).encode_ordinary(role))
+    return _encoding(encoding).count(role)
 
 
 def count_text_tokens(text: str, model: str) -> int:
@@ -153,11 +123,11 @@ def count_text_tokens(text: str, model: str) -> int:
 
 def _count(encoding: Encoding, text: str) -> int:
     try:
-        return len(encoding.encode_ordinary(text))
+        return encoding.count(text)
     except UnicodeEncodeError:
         # A lone surrogate has no UTF-8 form: count it as U+FFFD, as tiktoken.Encoding does.
         fixed = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-        return len(encoding.encode_ordinary(fixed))
+        return encoding.count(fixed)
 
 
 def count_prompt_tokens(endpoint: str, payload: Mapping[str, object]) -> int:

@@ -1,0 +1,9 @@
+import os
+
+class Counter:
+    """Counts tokens of one encoding: its ranks and its split pattern."""
+
+    def __init__(self, ranks_path: str | os.PathLike[str], pattern: str) -> None: ...
+    def count(self, text: str) -> int: ...
+    @property
+    def vocabulary_size(self) -> int: ...
