@@ -9,14 +9,14 @@ from __future__ import annotations
 import hmac
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 
+from app.api.routes import route
 from app.errors import AuthenticationFailed, PolicyDenied
 from app.providers.health import HealthBoard
 
-__all__ = ["router"]
-
-router = APIRouter(prefix="/admin")
+__all__ = ["routes"]
 
 
 def _authorize(request: Request) -> None:
@@ -31,10 +31,12 @@ def _authorize(request: Request) -> None:
         raise AuthenticationFailed("invalid admin key")
 
 
-@router.get("/health")
 async def health(request: Request) -> Response:
     """Passive health, requests in flight and circuit state of every (provider, model,
     replica) that has seen traffic."""
     _authorize(request)
     board: HealthBoard = request.app.state.health
     return Response(orjson.dumps({"routes": board.snapshot()}), media_type="application/json")
+
+
+routes = [route("GET", "/admin/health", health)]

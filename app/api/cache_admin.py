@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 
 from app.api.admin import _authorize
+from app.api.routes import route
 from app.cache.step import CacheStep
 from app.cache.store import CacheUnavailable
 from app.errors import InvalidRequest, KordonError
 
-__all__ = ["router"]
-
-router = APIRouter(prefix="/admin")
+__all__ = ["routes"]
 
 # Tenant ids as data/schemas/tenants.schema.json names them; nothing that globs in Redis.
 _TENANT = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -30,7 +30,6 @@ class CacheStoreUnavailable(KordonError):
     code = "cache_unavailable"
 
 
-@router.post("/cache/purge")
 async def purge(request: Request) -> Response:
     _authorize(request)
     tenant = request.query_params.get("tenant", "")
@@ -43,3 +42,6 @@ async def purge(request: Request) -> Response:
         raise CacheStoreUnavailable("cache store unavailable; nothing purged") from exc
     body = {"object": "cache.purge", "tenant": tenant, "removed": removed}
     return Response(orjson.dumps(body), media_type="application/json")
+
+
+routes = [route("POST", "/admin/cache/purge", purge)]

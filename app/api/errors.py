@@ -7,8 +7,10 @@ import traceback
 from typing import cast
 
 import orjson
-from fastapi import FastAPI, Request, Response
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 
 from app.errors import KordonError
 
@@ -58,7 +60,7 @@ def _unexpected_response(request: Request, exc: Exception) -> Response:
 
 
 def response_for(request: Request, exc: Exception) -> Response:
-    """The response FastAPI's handlers below give, for callers outside its stack."""
+    """The response the handlers below give, for callers outside the app's stack."""
     if isinstance(exc, KordonError):
         return error_response(exc)
     if isinstance(exc, HTTPException):
@@ -66,7 +68,7 @@ def response_for(request: Request, exc: Exception) -> Response:
     return _unexpected_response(request, exc)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: Starlette) -> None:
     app.add_exception_handler(KordonError, _kordon)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

@@ -5,26 +5,24 @@ from __future__ import annotations
 
 import aiohttp
 import orjson
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 
 from app.api.drain import Drain
+from app.api.routes import route
 from app.policy.opa import bundle_revision
 from app.policy.opa_admin import OpaAdmin
 from app.policy.supervisor import OpaSupervisor
 
-__all__ = ["router"]
-
-router = APIRouter()
+__all__ = ["routes"]
 
 _OK = b'{"status":"ok"}'
 
 
-@router.get("/healthz")
-async def healthz() -> Response:
+async def healthz(_: Request) -> Response:
     return Response(_OK, media_type="application/json")
 
 
-@router.get("/readyz")
 async def readyz(request: Request) -> Response:
     state = request.app.state
     opa: OpaAdmin = state.opa_admin
@@ -50,3 +48,6 @@ async def _active_revision(opa: OpaAdmin) -> str | None:
         return None
     revision = bundle_revision(bundles)
     return None if revision == "unknown" else revision
+
+
+routes = [route("GET", "/healthz", healthz), route("GET", "/readyz", readyz)]

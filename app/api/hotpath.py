@@ -1,10 +1,10 @@
-"""The OpenAI routes straight from ASGI, in front of the FastAPI app.
+"""The OpenAI routes straight from ASGI, in front of the Starlette app.
 
-Every request pays for FastAPI's middleware stack (server errors, exception handlers, an exit
-stack, body limits) and its dependency solver before the endpoint runs; on the hot path that
-was a measurable share of the gateway's CPU (README, "Performance"). The same endpoint
-functions are registered with FastAPI (OpenAPI, and any method or path not listed here), but
-a listed (method, path) is dispatched here directly, errors rendered by the same handlers.
+Every request through the app pays for its middleware stack (server errors, exception handlers)
+and its router before the endpoint runs; on the hot path that was a measurable share of the
+gateway's CPU (README, "Performance"). The same endpoint functions are routes of the app (for
+any method or path not listed here), but a listed (method, path) is dispatched here directly,
+errors rendered by the same handlers.
 
 It also counts the requests in flight for a graceful shutdown and, once draining, refuses new
 API requests with a 503 (health probes are still answered).
@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from fastapi import FastAPI, Request, Response
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app.api.drain import Drain
@@ -28,7 +30,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 class HotPath:
     def __init__(
-        self, app: FastAPI, routes: Mapping[tuple[str, str], Endpoint], drain: Drain | None = None
+        self, app: Starlette, routes: Mapping[tuple[str, str], Endpoint], drain: Drain | None = None
     ) -> None:
         self.app = app
         self._routes = dict(routes)
@@ -56,7 +58,7 @@ class HotPath:
         request = Request(scope, receive, send)
         try:
             response = await endpoint(request)
-        except Exception as exc:  # rendered exactly as FastAPI's handlers would
+        except Exception as exc:  # rendered exactly as the app's handlers would
             response = response_for(request, exc)
         await response(scope, receive, send)
 

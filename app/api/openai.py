@@ -7,9 +7,11 @@ import secrets
 from dataclasses import dataclass
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 
 from app.api.body import read_json, validate
+from app.api.routes import route
 from app.api.streaming import RelayResponse
 from app.config import Settings
 from app.errors import AuthenticationFailed, PolicyDenied
@@ -20,9 +22,7 @@ from app.policy.input import Endpoint, RequestFacts
 from app.policy.opa import PolicyResult
 from app.schemas.openai import ChatCompletionRequest, EmbeddingRequest
 
-__all__ = ["Services", "authenticate", "request_id_of", "router", "services_of"]
-
-router = APIRouter()
+__all__ = ["Services", "authenticate", "request_id_of", "routes", "services_of"]
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
@@ -116,17 +116,14 @@ async def _governed(
     return _render(request_id, policy, outcome)
 
 
-@router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
     return await _governed(request, "chat.completions", ChatCompletionRequest)
 
 
-@router.post("/v1/embeddings")
 async def embeddings(request: Request) -> Response:
     return await _governed(request, "embeddings", EmbeddingRequest)
 
 
-@router.get("/v1/models")
 async def models(request: Request) -> Response:
     """Only the models the caller's tenant may use, as the policy lists them."""
     services = services_of(request)
@@ -140,8 +137,8 @@ async def models(request: Request) -> Response:
             "request denied by policy: " + "; ".join(policy.decision.reasons), headers=headers
         )
     seen: dict[str, str] = {}
-    for route in policy.decision.routes:
-        seen.setdefault(route.model, route.provider)
+    for target in policy.decision.routes:
+        seen.setdefault(target.model, target.provider)
     data = [
         {"id": model, "object": "model", "created": 0, "owned_by": provider}
         for model, provider in seen.items()
@@ -151,3 +148,10 @@ async def models(request: Request) -> Response:
         media_type="application/json",
         headers=headers,
     )
+
+
+routes = [
+    route("POST", "/v1/chat/completions", chat_completions),
+    route("POST", "/v1/embeddings", embeddings),
+    route("GET", "/v1/models", models),
+]

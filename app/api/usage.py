@@ -6,23 +6,22 @@ from __future__ import annotations
 import re
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 
 from app.api.openai import authenticate, request_id_of, services_of
+from app.api.routes import route
 from app.cache.savings import period_of, report
 from app.cache.step import CacheStep
 from app.cache.store import CacheUnavailable
 from app.errors import InvalidRequest, PolicyDenied, QuotaUnavailable
 from app.gateway import kordon_headers
 
-__all__ = ["router"]
-
-router = APIRouter()
+__all__ = ["routes"]
 
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
-@router.get("/v1/usage")
 async def usage(request: Request) -> Response:
     state = services_of(request)
     principal = authenticate(request, state.keys)
@@ -47,3 +46,6 @@ async def usage(request: Request) -> Response:
     else:
         body = {"object": "usage", "subject": policy.decision.quota.subject, "limits": limits}
     return Response(orjson.dumps(body), media_type="application/json", headers=headers)
+
+
+routes = [route("GET", "/v1/usage", usage)]

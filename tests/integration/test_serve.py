@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 
 from app.api.hotpath import HotPath
 from app.api.streaming import RelayResponse
@@ -108,7 +110,7 @@ def test_a_client_that_leaves_a_stream_stops_its_relay() -> None:
 
         return RelayResponse(chunks(), media_type="text/event-stream")
 
-    app = HotPath(FastAPI(), {("POST", "/v1/chat/completions"): endless})
+    app = HotPath(Starlette(), {("POST", "/v1/chat/completions"): endless})
     listening = socket.create_server(("127.0.0.1", 0))  # connections queue until uvicorn serves
     port = listening.getsockname()[1]
 

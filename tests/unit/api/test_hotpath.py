@@ -1,14 +1,17 @@
-"""The ASGI hot path answers exactly as the FastAPI stack behind it would."""
+"""The ASGI hot path answers exactly as the Starlette app behind it would."""
 
 from __future__ import annotations
 
 import asyncio
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 
 from app.api.errors import install_error_handlers
 from app.api.hotpath import HotPath
+from app.api.routes import route
 from app.errors import DataBlocked
 
 
@@ -21,13 +24,13 @@ async def _blocked(_: Request) -> Response:
 
 
 async def _ok(request: Request) -> Response:
-    return Response(f"hot {request.app.title}")
+    return Response(f"hot {request.app.state.title}")
 
 
 def _app() -> HotPath:
-    app = FastAPI(title="behind")
+    app = Starlette(routes=[route("POST", "/v1/ok", _ok)])
+    app.state.title = "behind"
     install_error_handlers(app)
-    app.add_api_route("/v1/ok", _ok, methods=["POST"])
     return HotPath(app, {("POST", "/v1/ok"): _ok, ("POST", "/v1/boom"): _boom,
                          ("POST", "/v1/blocked"): _blocked})  # fmt: skip
 
@@ -62,6 +65,6 @@ def test_unexpected_errors_are_500_without_their_message() -> None:
     assert "ivan" not in response.text
 
 
-def test_unlisted_method_or_path_falls_through_to_fastapi() -> None:
+def test_unlisted_method_or_path_falls_through_to_the_app() -> None:
     assert _call("GET", "/v1/ok").json()["error"]["code"] == "http_405"
     assert _call("POST", "/v1/none").json()["error"]["code"] == "http_404"
