@@ -10,6 +10,13 @@ entry matches any form in the text:
   entry for a suspect does not fire on "подозреваю, что сервер упал".
 * English words are lower-cased and get their plural, -ed and -ing endings stripped.
 
+The Russian lemmas and first letters of the built-in entries' words are precomputed in
+``lexicons/forms.json`` (from pymorphy3: ``scripts/build-lexicon-forms.py`` writes it,
+a test checks it against pymorphy3), so building a detector reads nothing from pymorphy3's
+dictionary, whose memory-mapped pages stay out of memory until Russian text needs them
+(``app.protect.detectors.morph``); entries a bundle adds and the words of the text are
+analysed by pymorphy3.
+
 Speed: one regex tokenises the text; a word is lemmatised only if its first three letters
 start some form of some entry, and each distinct word is lemmatised once (LRU cache). The
 entries a word can start are remembered per detector, so a word seen before costs one dict
@@ -18,24 +25,34 @@ look-up; only the words that start an entry are then looked for where they stand
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import pymorphy3
 import yaml
 
 from app.protect.budget import checkpoint
+from app.protect.detectors.morph import analyzer
 from app.protect.findings import Finding
 
-__all__ = ["BUILTIN_LEXICON_DIR", "SPECIAL_CATEGORIES", "LexiconDetector", "load_lexicon"]
+__all__ = [
+    "BUILTIN_LEXICON_DIR",
+    "FORMS_FILE",
+    "SPECIAL_CATEGORIES",
+    "LexiconDetector",
+    "analysed_forms",
+    "builtin_entries",
+    "load_lexicon",
+]
 
 SPECIAL_CATEGORIES = frozenset(
     {"health", "biometric", "beliefs", "trade_union", "sex_life", "race_nationality", "criminal"}
 )
 BUILTIN_LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+FORMS_FILE = BUILTIN_LEXICON_DIR / "forms.json"
 
 _LETTER = r"[^\W\d_]"
 _WORD = re.compile(rf"{_LETTER}+")
@@ -56,11 +73,6 @@ _Entry = tuple[tuple[frozenset[str], ...], str]  # lemmas of the words after the
 
 def _longest_first(entry: _Entry) -> tuple[int, str]:
     return (-len(entry[0]), entry[1])
-
-
-@cache
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
 
 
 def _is_cyrillic(word: str) -> bool:
@@ -93,12 +105,38 @@ def _parse_lemma(parse: Any) -> str:
     return lemma.replace("ё", "е")
 
 
+def _analysed_lemmas(word: str) -> frozenset[str]:
+    return frozenset(_parse_lemma(parse) for parse in analyzer().parse(word))
+
+
+def _analysed_prefixes(lemma: str) -> frozenset[str]:
+    return frozenset(
+        form.word[:_PREFIX].replace("ё", "е")
+        for parse in analyzer().parse(lemma)
+        for form in parse.lexeme
+    )
+
+
+class _Forms(NamedTuple):
+    lemmas: dict[str, frozenset[str]]  # Russian word of an entry -> _analysed_lemmas(word)
+    prefixes: dict[str, frozenset[str]]  # lemma of an entry's first word -> _analysed_prefixes
+
+
+@cache
+def _forms() -> _Forms:
+    data = json.loads(FORMS_FILE.read_text(encoding="utf-8"))
+    return _Forms(
+        *({key: frozenset(values) for key, values in data[part].items()} for part in _Forms._fields)
+    )
+
+
 @lru_cache(maxsize=65536)
 def _lemmas(word: str) -> frozenset[str]:
     """Every lemma of a lower-case word, with "ё" spelled "е"."""
     if not _is_cyrillic(word):
         return _english_forms(word)
-    return frozenset(_parse_lemma(parse) for parse in _morph().parse(word))
+    known = _forms().lemmas.get(word)
+    return known if known is not None else _analysed_lemmas(word)
 
 
 @lru_cache(maxsize=4096)
@@ -114,9 +152,33 @@ def _surface_prefixes(lemma: str) -> set[str]:
     """First letters of every form of ``lemma``: the cheap test a word must pass to be looked up."""
     prefixes = {lemma[:_PREFIX]}
     if _is_cyrillic(lemma):
-        for parse in _morph().parse(lemma):
-            prefixes.update(form.word[:_PREFIX].replace("ё", "е") for form in parse.lexeme)
+        known = _forms().prefixes.get(lemma)
+        prefixes |= known if known is not None else _analysed_prefixes(lemma)
     return prefixes
+
+
+def analysed_forms(entries: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """What ``FORMS_FILE`` holds for ``entries``, from pymorphy3: the lemmas of their Russian
+    words and the first letters of every form of their first words' Russian lemmas."""
+    lemmas: dict[str, frozenset[str]] = {}
+    prefixes: dict[str, frozenset[str]] = {}
+    for entry in entries:
+        words = _WORD.findall(entry.lower())
+        for word in filter(_is_cyrillic, words):
+            lemmas[word] = _analysed_lemmas(word)
+        for lemma in lemmas.get(words[0], ()) if words else ():
+            if _is_cyrillic(lemma):
+                prefixes[lemma] = _analysed_prefixes(lemma)
+    return {
+        part: {key: sorted(values[key]) for key in sorted(values)}
+        for part, values in zip(_Forms._fields, (lemmas, prefixes), strict=True)
+    }
+
+
+def builtin_entries() -> list[str]:
+    """Every entry of the built-in lexicon files, in file order."""
+    files = sorted(BUILTIN_LEXICON_DIR.glob("*.yaml"))
+    return [entry for path in files for entries in load_lexicon(path).values() for entry in entries]
 
 
 def load_lexicon(path: Path) -> dict[str, list[str]]:
@@ -171,6 +233,9 @@ class LexiconDetector:
                         prefixes |= _surface_prefixes(lemma)
         self._index = index
         self._prefixes = frozenset(prefixes)
+        # The table spared the entries the analyzer; the text's words need it: built now, with
+        # the detector, so no request pays for it.
+        analyzer()
         # word (passing the prefix test) -> the entries it may start; () for none.
         self._starts: dict[str, tuple[_Entry, ...]] = {}
 

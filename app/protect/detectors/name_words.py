@@ -13,8 +13,8 @@ import re
 from enum import Enum
 from functools import lru_cache
 
-# One analyzer per process, shared with the special-category lexicons (each costs ~20 MB).
-from app.protect.detectors.lexicon import _morph
+# One analyzer per process, shared with the special-category lexicons.
+from app.protect.detectors.morph import analyzer
 from app.protect.detectors.name_lists import name_lists
 
 __all__ = ["WordClass", "classify", "is_cyrillic"]
@@ -105,7 +105,7 @@ def _competes(grammemes: frozenset[str], surname_shaped: bool) -> bool:
 
 
 def _cyrillic(word: str) -> WordClass:
-    morph = _morph()
+    morph = analyzer()
     lower = word.lower()
     surname_shaped = _RU_SURNAME.search(lower) is not None
     if not morph.word_is_known(word):

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 import pymorphy3
 
 from app.protect.detectors.base import DetectorUnavailableError
-from app.protect.detectors.lexicon import _morph
+from app.protect.detectors.morph import analyzer
 from app.protect.findings import Finding
 
 __all__ = ["CATEGORY", "NatashaNameDetector"]
@@ -86,7 +86,7 @@ def _load_pipeline() -> _Pipeline:
             raise DetectorUnavailableError(
                 f"natasha is installed but its NER model could not be read: {exc}"
             ) from exc
-    return _Pipeline(tagger, _morph())  # the analyzer the rules and the lexicons share
+    return _Pipeline(tagger, analyzer())  # the analyzer the rules and the lexicons share
 
 
 class _Shared:
