@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 
 from app.audit.chain import link
-from app.audit.record import AuditEvent, record_body
+from app.audit.record import AuditEvent, DecisionDumps, record_body
 from app.audit.signing import Seal, Signer
 from app.audit.store import AuditStore, Head, Line
 
@@ -27,6 +27,7 @@ class ChainWriter:
         self._signer = signer
         self._segment_records = segment_records
         self._head = store.head()
+        self._dumps = DecisionDumps()
         # When the open segment got its first record (monotonic); None while it is empty.
         self.opened: float | None = time.monotonic() if self._head.count else None
 
@@ -41,7 +42,7 @@ class ChainWriter:
             chunk = events[:room]
             lines, seq, digest = [], head.seq, head.hash
             for event in chunk:
-                body = record_body(event)
+                body = record_body(event, self._dumps)
                 seq += 1
                 data, digest = link(body, seq, digest)
                 moment = datetime.fromtimestamp(event.started_at, UTC)

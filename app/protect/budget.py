@@ -11,9 +11,8 @@ in the text (tenant patterns run on RE2, the built-in regexes use possessive gro
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
+from typing import Self
 
 from app.errors import ScanBudgetExceeded
 
@@ -23,10 +22,11 @@ __all__ = ["ScanDeadline", "checkpoint"]
 class ScanDeadline:
     """Started when the request's scan starts; ``check`` raises once ``budget_s`` has passed."""
 
-    __slots__ = ("_end",)
+    __slots__ = ("_end", "_tokens")
 
     def __init__(self, budget_s: float) -> None:
         self._end = time.monotonic() + budget_s
+        self._tokens: list[Token[ScanDeadline | None]] = []
 
     def check(self) -> None:
         """Raise :class:`ScanBudgetExceeded` when the budget is spent."""
@@ -36,14 +36,16 @@ class ScanDeadline:
                 "gateway's scan budget; send it in smaller requests"
             )
 
-    @contextmanager
-    def active(self) -> Iterator[None]:
-        """Make this the deadline :func:`checkpoint` checks while the block runs."""
-        token = _ACTIVE.set(self)
-        try:
-            yield
-        finally:
-            _ACTIVE.reset(token)
+    def active(self) -> Self:
+        """Make this the deadline :func:`checkpoint` checks while the ``with`` block runs (a
+        plain context manager: a generator-based one cost ~1 µs per text scanned)."""
+        return self
+
+    def __enter__(self) -> None:
+        self._tokens.append(_ACTIVE.set(self))
+
+    def __exit__(self, *exc: object) -> None:
+        _ACTIVE.reset(self._tokens.pop())
 
 
 # The scan runs synchronously inside one task, so a context variable reaches the detectors'

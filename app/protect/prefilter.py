@@ -25,7 +25,7 @@ _ALWAYS = ""
 class Prefilter:
     """Which of a fixed list of detectors can match a text, from their ``hint`` patterns."""
 
-    __slots__ = ("_all", "_hinted", "_set")
+    __slots__ = ("_all", "_answers", "_hinted", "_set")
 
     def __init__(self, hints: Sequence[str | None]) -> None:
         """``hints[i]`` is detector i's hint, or None for one that always runs."""
@@ -34,6 +34,9 @@ class Prefilter:
         self._set: Any = None  # re2.Set; re2 ships no types
         self._hinted: dict[int, int] = {}  # set index -> detector index
         self._all = tuple(range(len(hints)))
+        # The runnable detectors per set of matched hints: at most 2^hints answers, each worked
+        # out once (a set difference and a tuple per text cost ~1 µs).
+        self._answers: dict[tuple[int, ...], tuple[int, ...]] = {}
         if not any(hint is not None for hint in hints):
             return
         rules = re2.Set.SearchSet(options)
@@ -54,5 +57,9 @@ class Prefilter:
             return self._all
         if not matched or 0 not in matched:
             return self._all  # RE2 gave up (its DFA out of memory): no answer, run them all
-        skipped = {self._hinted[index] for index in self._hinted.keys() - set(matched)}
-        return tuple(i for i in self._all if i not in skipped)
+        key = tuple(sorted(matched))
+        answer = self._answers.get(key)
+        if answer is None:
+            skipped = {self._hinted[index] for index in self._hinted.keys() - set(matched)}
+            answer = self._answers[key] = tuple(i for i in self._all if i not in skipped)
+        return answer

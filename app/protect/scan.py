@@ -145,6 +145,8 @@ class Scanner:
         self._prefilter = Prefilter([getattr(d, "hint", None) for d in self.detectors])
         available = frozenset(chain.from_iterable(d.categories for d in self.detectors))
         self.categories = available if only is None else available & frozenset(only)
+        # What a scan result reports as scanned for: sorted once, not per request.
+        self.scanned = tuple(sorted(self.categories))
         self._filter = only is not None and self.categories != available
         self._subsets: dict[frozenset[str], Scanner] = {}
 

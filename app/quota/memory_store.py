@@ -87,31 +87,32 @@ class MemoryQuotaStore:
     ) -> Admission:
         check_amounts(limits, amounts)
         now = self._now()
-        windows = [self._window(limit.window_s, now) for limit in limits]
-        keys = [
-            (subject, limit.name, limit.unit, limit.window_s, window.start)
-            for limit, window in zip(limits, windows, strict=True)
-        ]
-        used = [self._live_bucket(key, now) for key in keys]
-        states = [
-            BucketState(limit, bucket.used if bucket else 0, window.end - now)
-            for limit, bucket, window in zip(limits, used, windows, strict=True)
-        ]
-        if self._live_record((subject, reservation_id), now) is not None:
-            return Admission(tuple(states), None)
-        for state in states:
-            amount = amounts[state.limit.name]
-            if amount > 0 and state.used + amount > state.limit.capacity:
-                return Admission(tuple(states), state)
+        # One pass: each limit's bucket key, its window's end, what is used and what is asked.
+        rows = []
+        for limit in limits:
+            window = self._window(limit.window_s, now)
+            key = (subject, limit.name, limit.unit, limit.window_s, window.start)
+            bucket = self._live_bucket(key, now)
+            rows.append((limit, key, window.end, bucket.used if bucket else 0, amounts[limit.name]))
+        retried = self._live_record((subject, reservation_id), now) is not None
+        blocked = None if retried else next(
+            (i for i, (limit, _, _, used, amount) in enumerate(rows)
+             if amount > 0 and used + amount > limit.capacity),
+            None,
+        )  # fmt: skip
+        if retried or blocked is not None:
+            # A retry of a reservation already held, or refused: nothing is taken.
+            seen = tuple(BucketState(limit, used, end - now) for limit, _, end, used, _ in rows)
+            return Admission(seen, None if blocked is None else seen[blocked])
 
-        held = []
-        for i, (limit, key, window) in enumerate(zip(limits, keys, windows, strict=True)):
-            amount = amounts[limit.name]
-            expires_at = window.end + self._margin_s
+        held, states = [], []
+        for limit, key, end, used, amount in rows:
+            expires_at = end + self._margin_s
             if amount > 0:
                 bucket = self._buckets.setdefault(key, _Bucket(0, expires_at))
                 bucket.used += amount
-                states[i] = BucketState(limit, bucket.used, window.end - now)
+                used = bucket.used
+            states.append(BucketState(limit, used, end - now))
             held.append(_Held(limit.name, key, amount, expires_at))
         record_expiry = max((h.expires_at for h in held), default=now + self._margin_s)
         self._records[subject, reservation_id] = _Record(tuple(held), record_expiry)

@@ -167,14 +167,14 @@ def _context(text: str, start: int, quoted: bool, lists: NameLists) -> str | Non
 
 def _is_name(run: list[_Word], title: bool) -> bool:
     kinds = [word.kind for word in run]
-    words = [kind for kind in kinds if kind in _WORDS]
-    if not words:
+    if _WORDS.isdisjoint(kinds):
         return False
     if title:
         return True
     initials = None in kinds
-    strong = sum(kind in _STRONG for kind in kinds)
     if run[0].cyrillic:
+        words = [kind for kind in kinds if kind in _WORDS]
+        strong = sum(kind in _STRONG for kind in kinds)
         family = WordClass.SURNAME in kinds or WordClass.PATRONYMIC in kinds
         if len(run) == 1:
             return strong == 1

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.audit.record import record_body
+from app.audit.record import DecisionDumps, record_body
 from app.audit.step import AuditStep
 from app.executor import Outcome
 from app.keys import Principal
+from app.policy.opa import PolicyResult
 from app.providers.routing import Attempt
 from app.schemas.contract import Route
+from tests.unit.cache.decisions import decision
 
 
 @pytest.mark.parametrize("cache", ["hit-exact", "hit-semantic", "miss", "off"])
@@ -44,3 +46,24 @@ def test_a_failed_attempt_names_its_replica() -> None:
     assert isinstance(first, list)
     assert first[0]["replica"] == "KORDON_PROVIDER_ONPREM_VLLM_2"
     assert first[0]["ok"] is False
+
+
+def test_a_written_decision_is_dumped_once_and_records_stay_the_same() -> None:
+    """The writer's DecisionDumps hands out the dump of a decision object it has seen (a
+    memoized decision is one object for many requests); each record reads as without it."""
+    dumps = DecisionDumps(size=2)
+    shared, twin, other = decision(), decision(), decision(redaction="mask")
+    bodies = []
+    for n, chosen in enumerate((shared, shared, twin, other, shared)):
+        recording = AuditStep(None).begin(f"req_{n}", Principal("acme-ru", "key_1", "bot", ()))
+        recording.decided(PolicyResult(chosen, f"dec_{n}", "rev-1", memo=True))
+        recording.finished(Outcome(200, Route(provider="p", model="m"), [], cache="off"))
+        body, fresh = record_body(recording.event, dumps), record_body(recording.event)
+        assert body == fresh
+        assert body["decision"] == chosen.model_dump(mode="json")
+        bodies.append(body["decision"])
+    assert bodies[0] is bodies[1]  # the same object: dumped once
+    assert bodies[2] is not bodies[0]  # an equal decision is another object: its own dump
+    assert bodies[3]["redaction"] == "mask"
+    assert bodies[4] is not bodies[0]  # the bounded table was cleared in between
+    assert bodies[4] == bodies[0]

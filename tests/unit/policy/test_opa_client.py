@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import orjson
 import pytest
 
@@ -33,6 +35,20 @@ def test_a_valid_decision_carries_its_revision() -> None:
     assert result.decision.routes[0].provider == "onprem-vllm"
     assert result.revision == "abc+git.123"
     assert result.decision_id.startswith("dec_")
+
+
+def test_the_gateway_names_a_decision_by_a_random_version_4_uuid() -> None:
+    ids = {_parse(orjson.dumps({"result": ALLOW})).decision_id for _ in range(500)}
+    assert len(ids) == 500
+    for decision_id in ids:
+        prefix, _, spelled = decision_id.partition("_")
+        named = uuid.UUID(spelled)
+        assert (prefix, named.hex, named.version, named.variant) == (
+            "dec",
+            spelled,
+            4,
+            uuid.RFC_4122,
+        )
 
 
 def test_opa_decision_id_is_kept_when_opa_logs_decisions() -> None:

@@ -209,6 +209,26 @@ def test_retried_reserve_charges_once(open_store: OpenStore, subject: str) -> No
     asyncio.run(body())
 
 
+def test_a_retried_reserve_is_admitted_even_when_it_would_no_longer_fit(
+    open_store: OpenStore, subject: str
+) -> None:
+    async def body() -> None:
+        async with open_store(FakeClock(T0)) as store:
+            assert (await store.reserve(subject, ALL, charge(600), "r1")).admitted
+            assert (await store.reserve(subject, ALL, charge(400), "r2")).admitted
+            # The minute's tokens are spent: a retry of r1 is the held reservation (admitted,
+            # nothing taken), a new request of the same size is refused by the token limit.
+            again = await store.reserve(subject, ALL, charge(600), "r1")
+            assert (again.admitted, again.blocked) == (True, None)
+            refused = await store.reserve(subject, ALL, charge(600), "r3")
+            assert refused.blocked is not None
+            assert refused.blocked.limit == TPM
+            assert [b.used for b in refused.buckets] == [1000, 2, 0]
+            assert await used(store, subject) == [1000, 2, 0]
+
+    asyncio.run(body())
+
+
 def test_settling_an_old_window_never_touches_the_new_one(
     open_store: OpenStore, subject: str
 ) -> None:
