@@ -24,7 +24,9 @@ def pooled_session(
 
     No User-Agent, and no Accept-Encoding: OPA would otherwise gzip every decision on the core
     it shares with the gateway, and an upstream's compressed body could not be restored or
-    relayed as it streams. With `unix_socket`, every connection goes to that socket (the OPA
+    relayed as it streams. No cookies: a cookie one upstream answer sets (a CDN's bot cookie, a
+    vendor's session) would otherwise ride along on every later request to that host, whichever
+    tenant sends it. With `unix_socket`, every connection goes to that socket (the OPA
     sidecar: no TCP stack on either side; a few per cent more decisions per core,
     bench/bench_opa_socket.py).
     """
@@ -38,6 +40,7 @@ def pooled_session(
         timeout=timeout,
         skip_auto_headers=("User-Agent", "Accept-Encoding"),
         auto_decompress=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
     )
 
 

@@ -20,6 +20,8 @@ __all__ = ["Prefilter"]
 
 # Matches every text: when the set reports it missing, the DFA gave up and the answer is void.
 _ALWAYS = ""
+# Answers kept per prefilter (one per distinct set of matched hints).
+_ANSWERS = 1024
 
 
 class Prefilter:
@@ -34,8 +36,10 @@ class Prefilter:
         self._set: Any = None  # re2.Set; re2 ships no types
         self._hinted: dict[int, int] = {}  # set index -> detector index
         self._all = tuple(range(len(hints)))
-        # The runnable detectors per set of matched hints: at most 2^hints answers, each worked
-        # out once (a set difference and a tuple per text cost ~1 µs).
+        # The runnable detectors per set of matched hints, each worked out once (a set
+        # difference and a tuple per text cost ~1 µs). Up to 2^hints sets can occur, so at most
+        # _ANSWERS are kept: past that, new sets are worked out each time (a tenant bundle with
+        # many hints stays bounded; the shipped ones never get near it).
         self._answers: dict[tuple[int, ...], tuple[int, ...]] = {}
         if not any(hint is not None for hint in hints):
             return
@@ -61,5 +65,7 @@ class Prefilter:
         answer = self._answers.get(key)
         if answer is None:
             skipped = {self._hinted[index] for index in self._hinted.keys() - set(matched)}
-            answer = self._answers[key] = tuple(i for i in self._all if i not in skipped)
+            answer = tuple(i for i in self._all if i not in skipped)
+            if len(self._answers) < _ANSWERS:
+                self._answers[key] = answer
         return answer

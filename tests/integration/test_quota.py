@@ -101,11 +101,13 @@ def cluster(
         redis_url = stack_.enter_context(start_redis())
         opa_url, _ = stack_.enter_context(running_opa(bundle))
         # The burst below queues hundreds of decisions and quota calls at once on two cores
-        # shared by three gateways, OPA, Redis and the upstreams: give both time to answer.
+        # shared by three gateways, OPA, Redis and the upstreams: give both time to answer
+        # (decisions also wait for one of a gateway's 8 OPA connections).
         env = {
             **provider_env,
             "KORDON_REDIS_URL": redis_url,
             "KORDON_OPA_TIMEOUT_S": "10",
+            "KORDON_OPA_QUEUE_TIMEOUT_S": "10",
             "KORDON_REDIS_TIMEOUT_S": "10",
             "KORDON_VAULT_KEY": base64.b64encode(os.urandom(32)).decode(),
         }

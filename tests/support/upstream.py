@@ -56,10 +56,7 @@ def running_upstreams(names: list[str]) -> Iterator[dict[str, RecordingUpstream]
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
-            server = site._server
-            assert server is not None
-            assert server.sockets
-            upstream.port = server.sockets[0].getsockname()[1]
+            upstream.port = runner.addresses[0][1]
             runners.append(runner)
 
     def run() -> None:

@@ -116,3 +116,16 @@ def test_a_text_re2_cannot_read_runs_every_detector() -> None:
 @pytest.mark.parametrize("hints", [[], [None, None]])
 def test_without_hints_everything_runs(hints: list[str | None]) -> None:
     assert Prefilter(hints).runnable("4111 1111 1111 1111") == tuple(range(len(hints)))
+
+
+def test_answers_past_the_kept_ones_are_still_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bundle with many hints has 2^hints possible answers: only a bounded number is kept,
+    and every later one is still worked out correctly."""
+    monkeypatch.setattr("app.protect.prefilter._ANSWERS", 4)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+    prefilter = Prefilter([*words, None])
+    for mask in range(2 ** len(words)):
+        present = [i for i in range(len(words)) if mask >> i & 1]
+        text = " ".join(words[i] for i in present) or "nothing"
+        assert prefilter.runnable(text) == (*present, len(words))
+    assert len(prefilter._answers) == 4
