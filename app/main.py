@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -16,9 +15,6 @@ from app.api.hotpath import HotPath
 from app.api.openai import Services
 from app.audit.backend import open_trail
 from app.audit.step import AuditStep
-from app.cache.layered import LayeredCacheStore
-from app.cache.memory_store import MemoryCacheStore
-from app.cache.redis_store import RedisCacheStore
 from app.cache.step import CacheStep
 from app.config import Settings
 from app.errors import PolicyUnavailable
@@ -34,17 +30,14 @@ from app.policy.opa_status import StatusReceiver
 from app.policy.revision_analysis import RevisionAnalyser
 from app.policy.supervisor import OpaSupervisor
 from app.protect.step import Protector
-from app.protect.vault import MemoryVault, PseudonymVault, RedisVault
 from app.providers.budget import RetryBudget
 from app.providers.health import BreakerSettings, HealthBoard
 from app.providers.probes import Prober
 from app.providers.routing import Router
 from app.providers.upstream import UpstreamClient
 from app.quota.limiter import Limiter
-from app.quota.memory_store import MemoryQuotaStore
-from app.quota.redis_store import RedisQuotaStore, connect
 from app.quota.step import QuotaStep
-from app.quota.store import QuotaStore
+from app.stores import open_stores
 
 __all__ = ["create_app"]
 
@@ -90,20 +83,10 @@ def create_app(
     )
     views = BundleViews(settings.opa_url, fallback_base_url)
     opa_admin = OpaAdmin(settings.opa_url, timeout_s=1.0)
-    redis = (
-        connect(settings.redis_url, timeout_s=settings.redis_timeout_s)
-        if settings.redis_url
-        else None
-    )
-    store: QuotaStore = RedisQuotaStore(redis) if redis else MemoryQuotaStore()
-    quota = QuotaStep(Limiter(store), store)
-    vault: PseudonymVault = (
-        RedisVault(redis, base64.b64decode(settings.vault_key.get_secret_value()))
-        if redis and settings.vault_key
-        else MemoryVault()
-    )
-    protector = Protector(vault, settings.session_ttl_s)
-    cache = CacheStep(LayeredCacheStore(RedisCacheStore(redis)) if redis else MemoryCacheStore())
+    stores = open_stores(settings)
+    quota = QuotaStep(Limiter(stores.quota), stores.quota)
+    protector = Protector(stores.vault, settings.session_ttl_s)
+    cache = CacheStep(stores.cache)
     gateway = Gateway(
         PayloadClassifier(views, settings.scan_budget_ms / 1000),
         decisions,
@@ -129,8 +112,8 @@ def create_app(
                 prober = Prober(board, upstream, settings.probe_interval_s)
                 await stack.enter_async_context(prober.running())
             await stack.enter_async_context(opa_admin)
-            if redis is not None:
-                stack.push_async_callback(redis.aclose)
+            if stores.close is not None:
+                stack.push_async_callback(stores.close)
             with contextlib.suppress(PolicyUnavailable):
                 # Not ready yet is fine: /readyz says so and the first request loads it.
                 await views.load()

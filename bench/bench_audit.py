@@ -33,6 +33,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
@@ -55,7 +57,7 @@ from app.policy.input import RequestFacts, build_input  # noqa: E402
 from app.policy.opa import PolicyResult  # noqa: E402
 from app.protect.scan import DataProfile, ScanResult  # noqa: E402
 from app.quota.amounts import Price  # noqa: E402
-from app.schemas.contract import Decision, Route  # noqa: E402
+from app.schemas.contract import Route, parse_decision  # noqa: E402
 from tests.postgres_server import start_postgres  # noqa: E402
 from tests.support.processes import free_port, opa_binary, running_gateway, running_opa  # noqa: E402
 
@@ -63,13 +65,13 @@ OUT = REPO / "var" / "bench"
 PRINCIPAL = Principal("acme-ru", "key_bench", "bench-agent", ("analyst",))
 ROUTE = Route(provider="onprem-vllm", model="qwen2.5-72b-instruct")
 # A decision as the shipped policy gives for acme-ru personal RU data (rego_tests/…/decision).
-DECISION = Decision.model_validate(
+DECISION = parse_decision(
     {
         "version": 1,
         "allow": True,
         "reasons": ["personal data of RU subjects is processed only in region ru"],
         "region": "ru",
-        "routes": [ROUTE.model_dump(), {"provider": "gigachat", "model": "GigaChat-2-Max"}],
+        "routes": [msgspec.to_builtins(ROUTE), {"provider": "gigachat", "model": "GigaChat-2-Max"}],
         "redaction": "pseudonymize",
         "quota": {
             "subject": "tenant:acme-ru",

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import msgspec
 import numpy as np
 import pytest
 import yaml
@@ -58,7 +59,7 @@ from app.cache.semantic_index import SemanticIndex
 from app.cache.step import CacheStep
 from app.cache.store import CacheStore
 from app.keys import KeyStore
-from app.schemas.contract import Decision
+from app.schemas.contract import parse_decision
 from bench.bench_cache_workload import provider_env
 from tests.redis_server import start_redis
 from tests.support.bundles import patched_bundle
@@ -193,7 +194,7 @@ def test_gateway_hit_semantic(
         _bench_gateway_hit(benchmark, client, url, "gateway_hit_semantic", paraphrase)
 
 
-_DECISION = Decision.model_validate(
+_DECISION = parse_decision(
     {
         "version": 1,
         "allow": True,
@@ -279,8 +280,8 @@ def test_semantic_search(benchmark: BenchmarkFixture, size: int) -> None:
     benchmark(index.search, "scope", query, 0.9)
 
 
-_SEMANTIC = _DECISION.model_copy(
-    update={"cache": _DECISION.cache.model_copy(update={"mode": "semantic"})}
+_SEMANTIC = msgspec.structs.replace(
+    _DECISION, cache=msgspec.structs.replace(_DECISION.cache, mode="semantic")
 )
 
 

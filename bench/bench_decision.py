@@ -26,7 +26,7 @@ import pytest
 import uvloop
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from app.config import Settings
+from app.config import load_settings
 from app.keys import Principal
 from app.policy.bundle import build_bundle
 from app.policy.bundle_data import BundleViews
@@ -100,7 +100,7 @@ def session(loop: asyncio.AbstractEventLoop) -> Iterator[aiohttp.ClientSession]:
 @pytest.fixture(scope="module")
 def document(loop: asyncio.AbstractEventLoop, opa_url: str) -> InputDocument:
     """The input the gateway builds for PAYLOAD: its own classifier, token count and builder."""
-    classifier = PayloadClassifier(BundleViews(opa_url), Settings().scan_budget_ms / 1000)
+    classifier = PayloadClassifier(BundleViews(opa_url), load_settings().scan_budget_ms / 1000)
     scan = loop.run_until_complete(
         classifier.classify(PRINCIPAL.tenant, "chat.completions", PAYLOAD)
     )

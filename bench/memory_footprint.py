@@ -102,10 +102,8 @@ def _detectors() -> None:
 
 STEPS: list[tuple[str, Callable[[], None]]] = [
     (
-        "Starlette, pydantic (models, settings), uvicorn (httptools)",
-        _imports(
-            "starlette.applications", "pydantic.main", "pydantic_settings", "uvicorn", "httptools"
-        ),
+        "Starlette, msgspec (contract, request and settings types), uvicorn (httptools)",
+        _imports("starlette.applications", "msgspec", "uvicorn", "httptools"),
     ),
     ("aiohttp, orjson, uvloop", _imports("aiohttp", "orjson", "uvloop")),
     ("google-re2", _imports("re2")),
@@ -115,8 +113,8 @@ STEPS: list[tuple[str, Callable[[], None]]] = [
         _morph,
     ),
     (
-        "cryptography (Ed25519 audit seals, the pseudonym vault)",
-        _imports("cryptography.hazmat.primitives.asymmetric.ed25519", "app.protect.vault"),
+        "PyNaCl/libsodium (Ed25519 audit seals; the Redis vault's AES-GCM)",
+        _imports("nacl.signing", "nacl.bindings"),
     ),
     (
         "the gateway's own modules (app.main, app.cli.serve: what `kordon serve` imports)",

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+import msgspec
 import orjson
-from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive
 
 from app.errors import BodyTooLarge, InvalidRequest, MalformedJSON
+from app.schemas.validation import failure
 
 __all__ = ["read_json", "validate"]
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound=msgspec.Struct)
 
 
 async def read_json(receive: Receive, declared: bytes | None, max_bytes: int) -> dict[str, object]:
@@ -48,12 +49,9 @@ async def read_json(receive: Receive, declared: bytes | None, max_bytes: int) ->
 
 def validate(model: type[Model], payload: dict[str, object]) -> Model:
     try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or None
+        return msgspec.convert(payload, model, strict=False)
+    except msgspec.ValidationError as exc:
+        where, what = failure(exc)
         raise InvalidRequest(
-            f"invalid request: {where or 'body'}: {first['msg']}",
-            code="invalid_request",
-            param=where,
+            f"invalid request: {where or 'body'}: {what}", code="invalid_request", param=where
         ) from exc

@@ -17,7 +17,7 @@ from app.keys import Principal
 from app.policy.opa import PolicyResult
 from app.providers.routing import Attempt
 from app.quota.amounts import Price
-from app.schemas.contract import Decision, InputDocument, Route
+from app.schemas.contract import Decision, InputDocument, Route, decision_json
 
 __all__ = ["AuditEvent", "DecisionDumps", "record_body", "rfc3339"]
 
@@ -65,7 +65,7 @@ class DecisionDumps:
             return entry[1]
         if len(self._by_id) >= self._size:
             self._by_id.clear()
-        dump = decision.model_dump(mode="json")
+        dump = decision_json(decision)
         self._by_id[id(decision)] = (decision, dump)
         return dump
 
@@ -97,9 +97,7 @@ def record_body(event: AuditEvent, dumps: DecisionDumps | None = None) -> dict[s
     decision = None
     if policy is not None:
         decision = (
-            dumps.of(policy.decision)
-            if dumps is not None
-            else policy.decision.model_dump(mode="json")
+            dumps.of(policy.decision) if dumps is not None else decision_json(policy.decision)
         )
     prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
     attempts: list[dict[str, object]] = [

@@ -2,6 +2,8 @@
 
 A seal names a segment's first and last record and the last record's hash; signing it
 signs, through the chain, every record up to there. Verifying needs only the public key.
+Ed25519 comes from libsodium (PyNaCl), not OpenSSL, so the gateway does not load `cryptography`;
+the key files keep their PEM formats (`app.audit.keyfile`).
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
 
 from app.audit.chain import canonical
+from app.audit.keyfile import private_pem, public_pem, read_private_seed, read_public_key
 
 __all__ = [
     "Seal",
@@ -69,64 +71,49 @@ class Seal:
         )
 
 
-def key_id(public: Ed25519PublicKey) -> str:
+def key_id(public: VerifyKey) -> str:
     """A short fingerprint naming the key that signed a seal (not a secret)."""
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return "ed25519:" + hashlib.sha256(raw).hexdigest()[:16]
+    return "ed25519:" + hashlib.sha256(bytes(public)).hexdigest()[:16]
 
 
 class Signer:
-    def __init__(self, private: Ed25519PrivateKey) -> None:
+    def __init__(self, private: SigningKey) -> None:
         self._private = private
-        self.key_id = key_id(private.public_key())
+        self.key_id = key_id(private.verify_key)
 
     @classmethod
     def from_file(cls, path: Path) -> Signer:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} does not hold an Ed25519 private key")
-        return cls(key)
+        return cls(SigningKey(read_private_seed(path)))
 
     def seal(self, segment: int, first_seq: int, last_seq: int, last_hash: str) -> Seal:
         unsigned = Seal(segment, first_seq, last_seq, last_hash, self.key_id, None)
-        signature = base64.b64encode(self._private.sign(unsigned.signed_bytes())).decode()
+        signed = self._private.sign(unsigned.signed_bytes())
+        signature = base64.b64encode(signed.signature).decode()
         return Seal(segment, first_seq, last_seq, last_hash, self.key_id, signature)
 
 
-def seal_valid(seal: Seal, public: Ed25519PublicKey) -> bool:
+def seal_valid(seal: Seal, public: VerifyKey) -> bool:
     if seal.signature is None:
         return False
     try:
-        public.verify(base64.b64decode(seal.signature, validate=True), seal.signed_bytes())
-    except (InvalidSignature, ValueError):
+        public.verify(seal.signed_bytes(), base64.b64decode(seal.signature, validate=True))
+    except (BadSignatureError, ValueError):
+        # ValueError: not base64 (binascii.Error) or not 64 bytes long (nacl's ValueError).
         return False
     return True
 
 
-def load_public_key(path: Path) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(path.read_bytes())
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError(f"{path} does not hold an Ed25519 public key")
-    return key
+def load_public_key(path: Path) -> VerifyKey:
+    return VerifyKey(read_public_key(path))
 
 
 def generate_keypair(private_path: Path, public_path: Path) -> str:
     """Write a new private key (mode 0600, never overwritten) and its public key; return its id."""
-    private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    private = SigningKey.generate()
     private_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-    public = private.public_key()
+        out.write(private_pem(bytes(private)))
     public_path.parent.mkdir(parents=True, exist_ok=True)
-    public_path.write_bytes(
-        public.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    return key_id(public)
+    public_path.write_bytes(public_pem(bytes(private.verify_key)))
+    return key_id(private.verify_key)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl.signing import VerifyKey
 
 from app.audit.chain import GENESIS, canonical, record_hash
 from app.audit.signing import Seal, seal_valid
@@ -68,7 +68,7 @@ def _check_record(line: bytes, cursor: _Cursor) -> str | None:
 
 
 def _check_seal(
-    segment: Segment, seal: Seal, first: int, cursor: _Cursor, public: Ed25519PublicKey
+    segment: Segment, seal: Seal, first: int, cursor: _Cursor, public: VerifyKey
 ) -> tuple[int, str] | None:
     """Where and why the seal and the segment disagree: at the first record they differ on,
     or, when the seal itself is untrustworthy, at the segment's first record."""
@@ -88,7 +88,7 @@ def _check_seal(
     return None
 
 
-def verify(segments: Iterable[Segment], public: Ed25519PublicKey) -> Report:
+def verify(segments: Iterable[Segment], public: VerifyKey) -> Report:
     report = Report()
     cursor = _Cursor()
     listed = list(segments)

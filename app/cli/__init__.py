@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from app.config import SettingsError
+
 __all__ = ["main"]
 
 # Each names its module in app/cli/, which registers the command's arguments.
@@ -30,4 +32,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args and args[0] in _COMMANDS else None
     parsed = _parser(command).parse_args(args)
-    parsed.run(parsed)
+    try:
+        parsed.run(parsed)
+    except SettingsError as exc:
+        # A KORDON_* variable with a bad value: named, without a traceback (and never echoed).
+        sys.exit(f"kordon: {exc}")

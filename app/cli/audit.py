@@ -13,14 +13,14 @@ from app.audit.reader import find_record, read_records
 from app.audit.signing import generate_keypair, load_public_key
 from app.audit.store import AuditStore
 from app.audit.verify import verify
-from app.config import Settings
+from app.config import load_settings
 
 __all__ = ["register"]
 
 
 def _store(args: argparse.Namespace) -> AuditStore:
     directory = Path(args.dir) if args.dir else None
-    return open_store(Settings(), directory=directory, dsn=args.dsn)
+    return open_store(load_settings(), directory=directory, dsn=args.dsn)
 
 
 def _keygen(args: argparse.Namespace) -> None:
@@ -33,7 +33,11 @@ def _keygen(args: argparse.Namespace) -> None:
 
 
 def _verify(args: argparse.Namespace) -> None:
-    public = load_public_key(Path(args.public_key))
+    try:
+        public = load_public_key(Path(args.public_key))
+    except (OSError, ValueError) as exc:
+        # The message names the file and what is wrong with it, never the key's bytes.
+        sys.exit(f"kordon audit verify: {exc}")
     store = _store(args)
     try:
         report = verify(store.segments(), public)

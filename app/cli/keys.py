@@ -6,21 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.config import Settings
+from app.config import load_settings
 from app.keys import KeyStore
 
 __all__ = ["register"]
 
 
 def _create(args: argparse.Namespace) -> None:
-    store = KeyStore.load(Path(args.keys_file or Settings().keys_file))
+    store = KeyStore.load(Path(args.keys_file or load_settings().keys_file))
     key, record = store.create(args.tenant, args.agent, tuple(args.role))
     print(f"key_id={record.key_id} tenant={record.tenant} agent={record.agent}", file=sys.stderr)
     print(key)
 
 
 def _list(args: argparse.Namespace) -> None:
-    for record in KeyStore.load(Path(args.keys_file or Settings().keys_file)).records():
+    for record in KeyStore.load(Path(args.keys_file or load_settings().keys_file)).records():
         print(f"{record.key_id}\t{record.tenant}\t{record.agent}\t{','.join(record.roles)}")
 
 

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from tqdm import tqdm
 
 from app.audit import iter_records
-from app.config import Settings
+from app.config import load_settings
 from app.policy.opa_binary import OpaNotFound, find_opa
 from app.policy.replay import ReplayRequest, replay
 from app.policy.replay_gates import GATES
@@ -49,7 +49,7 @@ def parse_duration(value: str) -> timedelta:
 def _records(args: argparse.Namespace) -> Iterable[dict[str, Any]]:
     if args.records is not None:
         return read_jsonl(Path(args.records))
-    return iter_records(Settings(), datetime.now(UTC) - args.since)
+    return iter_records(load_settings(), datetime.now(UTC) - args.since)
 
 
 def _count_lines(path: Path) -> int:
@@ -75,7 +75,7 @@ def _progress(args: argparse.Namespace) -> Iterator[Callable[[int], None] | None
 def _verification(args: argparse.Namespace) -> list[str]:
     """OPA's flags to verify signed bundles with the key the gateway's sidecar uses, or the
     one given; without a key OPA refuses a signed bundle (and loads an unsigned one)."""
-    settings = Settings()
+    settings = load_settings()
     key = args.verification_key or settings.bundle_verification_key
     if key is None:
         return []

@@ -18,6 +18,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import msgspec
 import uvicorn
 import uvloop
 from aiohttp import web
@@ -25,14 +26,14 @@ from starlette.types import ASGIApp
 
 from app.api.drain import Drain
 from app.cli.tools import opa_or_exit
-from app.config import Settings
+from app.config import Settings, load_settings
 from app.keys import KeyStore
 from app.main import create_app
 from app.policy.bundle import build_bundle
 from app.policy.local_bundles import LocalBundleServer
 from app.policy.opa_admin import OpaAdmin
 from app.policy.opa_status import StatusReceiver
-from app.policy.sidecar import OpaProcess, SidecarFailed
+from app.policy.sidecar import MEMOIZED_OPA_ENV, OPA_ENV, OpaProcess, SidecarFailed
 from app.policy.sources import (
     Polling,
     Verification,
@@ -211,6 +212,7 @@ async def _start_sidecar(
         [*source_args, *status.opa_args()],
         urlsplit(settings.opa_url).port or 8181,
         unix_socket=settings.opa_decision_socket,
+        gc_env=MEMOIZED_OPA_ENV if settings.decision_memo_size else OPA_ENV,
     )
     supervisor = OpaSupervisor(
         process, max_failures=settings.opa_max_failures, window_s=settings.opa_failure_window_s
@@ -237,7 +239,7 @@ async def _serve(args: argparse.Namespace) -> None:
         "bundle_verification_key_id": args.verification_key_id,
         "bundle_signing_alg": args.signing_alg,
     }
-    settings = Settings(**{k: v for k, v in flags.items() if v is not None})
+    settings = load_settings(**{k: v for k, v in flags.items() if v is not None})
     async with AsyncExitStack() as stack:
         # Callbacks run in reverse: OPA (registered first) is stopped last.
         supervisor, embedded, status = None, False, None
@@ -247,7 +249,7 @@ async def _serve(args: argparse.Namespace) -> None:
                 sockets = private_directory()
                 stack.callback(shutil.rmtree, sockets, ignore_errors=True)
                 socket_path = sockets / "decisions.sock"
-                settings = settings.model_copy(update={"opa_decision_socket": socket_path})
+                settings = msgspec.structs.replace(settings, opa_decision_socket=socket_path)
             # Before OPA: its status reports (every bundle activation) come here from the start.
             status_dir = private_directory()
             stack.callback(shutil.rmtree, status_dir, ignore_errors=True)

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import msgspec
 import orjson
-from pydantic import ValidationError
 
 from app.errors import PolicyUnavailable
 from app.http import PooledClient
 from app.policy.memo import DecisionMemo, memo_key
 from app.schemas.contract import Decision, InputDocument
+from app.schemas.validation import failure
 
 __all__ = ["DECISION_PATH", "DecisionClient", "PolicyResult", "bundle_revision"]
 
@@ -116,28 +117,43 @@ class DecisionClient(PooledClient):
         return _parse(raw)
 
 
+class _Answer(msgspec.Struct):
+    """OPA's answer; `result` is absent when the decision is undefined."""
+
+    result: Decision | msgspec.UnsetType = msgspec.UNSET
+    decision_id: object = None
+    provenance: object = None
+
+
+# Decoded straight from OPA's bytes into the contract's types: one pass, ~1.3 µs a decision
+# less than orjson then msgspec.convert (docs/performance.md, "Round 4: msgspec").
+_ANSWER = msgspec.json.Decoder(_Answer)
+
+
 def _parse(raw: bytes) -> PolicyResult:
     try:
-        payload = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise PolicyUnavailable("policy engine sent invalid JSON", code="policy_error") from exc
-    if not isinstance(payload, dict) or "result" not in payload:
-        raise PolicyUnavailable(
-            "policy decision is undefined; request refused", code="policy_undefined"
-        )
-    try:
-        decision = Decision.model_validate(payload["result"])
-    except ValidationError as exc:
+        answer = _ANSWER.decode(raw)
+    except msgspec.ValidationError as exc:
+        if failure(exc)[0] is None:  # the answer itself is not an object
+            raise PolicyUnavailable(
+                "policy decision is undefined; request refused", code="policy_undefined"
+            ) from exc
         raise PolicyUnavailable(
             "policy decision does not match contract v1; request refused",
             code="policy_invalid",
         ) from exc
+    except msgspec.DecodeError as exc:
+        raise PolicyUnavailable("policy engine sent invalid JSON", code="policy_error") from exc
+    if isinstance(answer.result, msgspec.UnsetType):
+        raise PolicyUnavailable(
+            "policy decision is undefined; request refused", code="policy_undefined"
+        )
     # OPA returns a decision id only when its decision log is on (which halves its throughput
     # on one core); otherwise the gateway names the decision itself.
-    decision_id = payload.get("decision_id") or _new_decision_id()
-    provenance = payload.get("provenance")
+    decision_id = answer.decision_id or _new_decision_id()
+    provenance = answer.provenance
     bundles = provenance.get("bundles") if isinstance(provenance, dict) else None
-    return PolicyResult(decision, str(decision_id), bundle_revision(bundles))
+    return PolicyResult(answer.result, str(decision_id), bundle_revision(bundles))
 
 
 def _new_decision_id() -> str:

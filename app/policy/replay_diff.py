@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+import msgspec
 
-from app.schemas.contract import Decision
+from app.schemas.contract import parse_decision
+from app.schemas.validation import failure
 
 __all__ = ["KINDS", "Change", "diff"]
 
@@ -33,9 +34,9 @@ def diff(before: dict[str, Any], after: dict[str, Any] | None) -> list[Change]:
     if after is None:
         return [Change("invalid", ("undefined or evaluation error",))]
     try:
-        Decision.model_validate(after)
-    except ValidationError as exc:
-        where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "decision"
+        parse_decision(after)
+    except msgspec.ValidationError as exc:
+        where = failure(exc)[0] or "decision"
         return [Change("invalid", (f"off contract at {where}",))]
     changes: list[Change] = []
     allowed_before, allowed_after = before.get("allow") is True, after["allow"] is True

@@ -6,14 +6,14 @@ from typing import Any
 
 import orjson
 
-from app.policy.replay_schema import ReplayReport
+from app.policy.replay_schema import check_report
 
 __all__ = ["json_document", "markdown", "text"]
 
 
 def json_document(report: dict[str, Any]) -> str:
     """The report for CI, checked against its schema (`kordon.replay/v1`) first."""
-    ReplayReport.model_validate(report)
+    check_report(report)
     return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 

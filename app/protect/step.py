@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import orjson
-from redis.exceptions import RedisError
 
 from app.errors import DataBlocked
 from app.protect.findings import Finding
@@ -23,7 +22,7 @@ from app.protect.restore import restore
 from app.protect.scan import ScanResult
 from app.protect.sse import SseRestorer
 from app.protect.texts import map_texts
-from app.protect.vault import PseudonymVault, SessionScope
+from app.protect.vault import PseudonymVault, SessionScope, VaultUnavailable
 
 __all__ = ["Protected", "Protector", "json_escaped"]
 
@@ -109,13 +108,13 @@ class Protector:
     async def _load(self, session: SessionScope) -> dict[str, str]:
         try:
             return await self._vault.load(session)
-        except RedisError as exc:
+        except VaultUnavailable as exc:
             # Placeholders fall back to this request's own; nothing unprotected leaves.
-            log.warning("pseudonym vault unavailable on load: %s", type(exc).__name__)
+            log.warning("pseudonym vault unavailable on load: %s", exc)
             return {}
 
     async def _save(self, session: SessionScope, mapping: Mapping[str, str]) -> None:
         try:
             await self._vault.save(session, mapping, self._ttl_s)
-        except RedisError as exc:
-            log.warning("pseudonym vault unavailable on save: %s", type(exc).__name__)
+        except VaultUnavailable as exc:
+            log.warning("pseudonym vault unavailable on save: %s", exc)

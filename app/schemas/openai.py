@@ -1,38 +1,42 @@
 """The part of the OpenAI request schema the gateway relies on.
 
-Unknown fields are allowed and forwarded untouched: the gateway validates what it reads and
-passes the rest to the upstream as the client sent it.
+Unknown fields are ignored here and forwarded untouched: the gateway validates what it reads
+and passes the request body to the upstream as the client sent it. Validation is lax, as the
+OpenAI API's own ("5" is read as 5), except that nothing is ever read as a string.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
+from msgspec import Meta
+
+from app.schemas.bounds import NonEmpty, Positive
 
 __all__ = ["ChatCompletionRequest", "ChatMessage", "EmbeddingRequest"]
 
 
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class _Open(msgspec.Struct, frozen=True):
+    pass
 
 
-class ContentPart(_Open):
+class ContentPart(_Open, frozen=True):
     type: str
 
 
-class FunctionCall(_Open):
+class FunctionCall(_Open, frozen=True):
     name: str
     arguments: str
 
 
-class ToolCall(_Open):
+class ToolCall(_Open, frozen=True, kw_only=True):
     id: str
     type: str = "function"
     function: FunctionCall
 
 
-class ChatMessage(_Open):
+class ChatMessage(_Open, frozen=True):
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[ContentPart] | None = None
     name: str | None = None
@@ -40,13 +44,13 @@ class ChatMessage(_Open):
     tool_call_id: str | None = None
 
 
-class ChatCompletionRequest(_Open):
-    model: str = Field(min_length=1)
-    messages: list[ChatMessage] = Field(min_length=1)
+class ChatCompletionRequest(_Open, frozen=True):
+    model: NonEmpty
+    messages: Annotated[list[ChatMessage], Meta(min_length=1)]
     stream: bool = False
-    max_tokens: int | None = Field(default=None, ge=1)
-    max_completion_tokens: int | None = Field(default=None, ge=1)
-    tools: list[dict[str, object]] | None = None
+    max_tokens: Positive | None = None
+    max_completion_tokens: Positive | None = None
+    tools: list[dict[str, Any]] | None = None
 
     @property
     def max_output(self) -> int | None:
@@ -62,6 +66,25 @@ class ChatCompletionRequest(_Open):
         )
 
 
-class EmbeddingRequest(_Open):
-    model: str = Field(min_length=1)
-    input: str | list[str] | list[int] | list[list[int]]
+class EmbeddingRequest(_Open, frozen=True):
+    model: NonEmpty
+    # A string, or a list of strings, of token ids or of token-id lists. msgspec takes one
+    # array type per union, so the list's items are checked below.
+    input: str | list[Any]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.input, list) and not (
+            all(isinstance(item, str) for item in self.input)
+            or all(_is_token(item) for item in self.input)
+            or all(
+                isinstance(item, list) and all(_is_token(t) for t in item) for item in self.input
+            )
+        ):
+            raise ValueError(
+                "Expected a string, a list of strings, a list of token ids or a list of "
+                "token-id lists - at `$.input`"
+            )
+
+
+def _is_token(item: object) -> bool:
+    return isinstance(item, int) and not isinstance(item, bool)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 
 from app.policy.memo import DecisionMemo
 from app.policy.opa import DecisionClient, PolicyResult
@@ -80,7 +81,7 @@ def test_two_tenants_with_otherwise_identical_documents_never_share_an_entry(
     assert [r.memo for r in firsts] == [False, False]  # the second tenant went to OPA
     assert [r.memo for r in again] == [True, True]  # only the request id differed
     assert (memo.hits, memo.misses, len(memo)) == (2, 2, 2)
-    dumps = [[r.decision.model_dump_json() for r in rs] for rs in (firsts, again, opa)]
+    dumps = [[msgspec.json.encode(r.decision) for r in rs] for rs in (firsts, again, opa)]
     assert dumps[0][0] != dumps[0][1]  # the tenants' decisions differ ...
     assert dumps[0] == dumps[1] == dumps[2]  # ... and each is served only its own, as OPA gives
     assert {r.revision for r in (*firsts, *again)} == {bundle[1]} == {memo.revision}
@@ -235,7 +236,7 @@ async def _decisions_across_a_switch(
                 known = memo.revision
                 request_id = f"req_{number}_{len(answers)}"
                 result = await client.decide(_as(document, request_id), request_id)
-                decision = result.decision.model_dump_json()
+                decision = msgspec.json.encode(result.decision)
                 answers.append((known, result.revision, result.memo, decision))
                 if hits("v1") == 200 and result.memo and result.revision == "v1":
                     await asyncio.to_thread(publish, built["v2"], live)

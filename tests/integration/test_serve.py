@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,7 +21,7 @@ from starlette.responses import Response
 from app.api.hotpath import HotPath
 from app.api.streaming import RelayResponse
 from app.cli.serve import server_config
-from app.config import Settings
+from app.config import load_settings
 from app.providers.demo import DEMO_LABEL
 from tests.support.clients import openai_client
 from tests.support.processes import REPO, free_port, opa_binary, wait_http
@@ -43,15 +44,15 @@ def _demo_key(process: subprocess.Popen[str]) -> str:
     raise AssertionError("kordon serve printed no demo key")
 
 
-def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
-    port, opa_port = free_port(), free_port()
+def _serve(tmp_path: Path, port: int, opa_port: int, **env_vars: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KORDON_PROVIDER_")}
     env |= {
         "KORDON_OPA_BINARY": opa_binary(),
         "KORDON_KEYS_FILE": str(tmp_path / "keys.json"),
         "PYTHONUNBUFFERED": "1",
+        **env_vars,
     }
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -69,6 +70,11 @@ def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
+    port, opa_port = free_port(), free_port()
+    process = _serve(tmp_path, port, opa_port)
     try:
         key = _demo_key(process)
         wait_http(f"http://127.0.0.1:{port}/readyz")
@@ -95,6 +101,35 @@ def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
     assert not _port_open(port)
 
 
+def _child_environment(parent: int, name: str) -> dict[str, str]:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = stat.read_text().rsplit(")", 1)
+        if fields[0].endswith(f"({name}") and int(fields[1].split()[1]) == parent:
+            raw = (stat.parent / "environ").read_bytes().decode()
+            return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+    raise AssertionError(f"no {name} child of {parent}")
+
+
+@pytest.mark.parametrize(("memo_size", "gogc"), [("4096", "100"), ("0", "400")])
+def test_the_sidecar_collects_garbage_as_often_as_it_will_evaluate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memo_size: str, gogc: str
+) -> None:
+    """Memo on, OPA sees only its misses: Go's default GC, a smaller heap. Memo off, every
+    request is a decision: GOGC=400, more decisions per core (docs/performance.md)."""
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    port, opa_port = free_port(), free_port()
+    process = _serve(tmp_path, port, opa_port, KORDON_DECISION_MEMO_SIZE=memo_size)
+    try:
+        _demo_key(process)
+        wait_http(f"http://127.0.0.1:{port}/readyz")
+        environment = _child_environment(process.pid, "opa")
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+    assert (environment["GOGC"], environment["GOMEMLIMIT"]) == (gogc, "40MiB")
+
+
 def test_a_client_that_leaves_a_stream_stops_its_relay() -> None:
     """Under uvicorn as `kordon serve` configures it, a closed connection ends the relay (its
     `finally` closes the upstream and settles the quota) and the request leaves the drain count."""
@@ -115,7 +150,7 @@ def test_a_client_that_leaves_a_stream_stops_its_relay() -> None:
     port = listening.getsockname()[1]
 
     async def go() -> None:
-        server = uvicorn.Server(server_config(app, Settings(port=port), "warning"))
+        server = uvicorn.Server(server_config(app, load_settings(port=port), "warning"))
         serving = asyncio.create_task(server.serve(sockets=[listening]))
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(

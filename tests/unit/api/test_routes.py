@@ -9,11 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from starlette.routing import Route
 
 from app.api.hotpath import HotPath
-from app.config import Settings
+from app.config import Secret, load_settings
 from app.keys import KeyStore
 from app.main import create_app
 
@@ -32,11 +31,11 @@ ROUTES = {
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> HotPath:
     root = tmp_path_factory.mktemp("routes")
-    settings = Settings(
+    settings = load_settings(
         keys_file=root / "keys.json",
         audit_enabled=False,
         opa_url="http://127.0.0.1:9",  # nothing listens: no route below needs a decision
-        admin_key=SecretStr("admin-secret"),
+        admin_key=Secret("admin-secret"),
     )
     return create_app(settings, KeyStore(path=Path(settings.keys_file)))
 

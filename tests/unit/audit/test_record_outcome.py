@@ -10,7 +10,7 @@ from app.executor import Outcome
 from app.keys import Principal
 from app.policy.opa import PolicyResult
 from app.providers.routing import Attempt
-from app.schemas.contract import Route
+from app.schemas.contract import Route, decision_json
 from tests.unit.cache.decisions import decision
 
 
@@ -60,7 +60,7 @@ def test_a_written_decision_is_dumped_once_and_records_stay_the_same() -> None:
         recording.finished(Outcome(200, Route(provider="p", model="m"), [], cache="off"))
         body, fresh = record_body(recording.event, dumps), record_body(recording.event)
         assert body == fresh
-        assert body["decision"] == chosen.model_dump(mode="json")
+        assert body["decision"] == decision_json(chosen)
         bodies.append(body["decision"])
     assert bodies[0] is bodies[1]  # the same object: dumped once
     assert bodies[2] is not bodies[0]  # an equal decision is another object: its own dump

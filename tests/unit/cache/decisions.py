@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.schemas.contract import Decision
+from app.schemas.contract import Decision, parse_decision
 
 ROUTES = [
     {"provider": "onprem-vllm", "model": "qwen"},
@@ -33,4 +33,4 @@ def decision(**changes: Any) -> Decision:
         "audit": {"level": "metadata"},
     }
     document.update(changes)
-    return Decision.model_validate(document)
+    return parse_decision(document)

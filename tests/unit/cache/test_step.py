@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 import orjson
 
 from app.cache.memory_store import MemoryCacheStore
@@ -69,7 +70,7 @@ def test_no_hit_across_region_redaction_routes_or_epoch() -> None:
     asyncio.run(_miss_then_keep(step, "t", decision()))
     assert _status(step, "t", decision(region="eu")) == "miss"
     assert _status(step, "t", decision(redaction="none")) == "miss"
-    assert _status(step, "t", decision(routes=[ONPREM.model_dump()])) == "miss"
+    assert _status(step, "t", decision(routes=[msgspec.to_builtins(ONPREM)])) == "miss"
     assert _status(step, "t", decision(cache={"epoch": 2})) == "miss"  # a new policy epoch
 
 

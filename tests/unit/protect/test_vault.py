@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, Protocol
 
+import orjson
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from nacl.exceptions import UnavailableError
 from redis.asyncio import Redis
 
+from app.protect import redis_vault as vault_module
+from app.protect.redis_vault import RedisVault
 from app.protect.vault import (
     MemoryVault,
     PseudonymVault,
-    RedisVault,
     SessionScope,
+    VaultUnavailable,
     VaultUnreadable,
     session_scope,
 )
@@ -210,9 +217,18 @@ def test_redis_data_is_unreadable_with_another_key_or_under_another_scope(redis_
     ("tamper", "message"),
     [
         (lambda blob: blob[:-1] + bytes([blob[-1] ^ 1]), "failed to decrypt"),
+        (lambda blob: blob[:20] + bytes([blob[20] ^ 1]) + blob[21:], "failed to decrypt"),
+        (lambda blob: blob[:5] + bytes([blob[5] ^ 1]) + blob[6:], "failed to decrypt"),
         (lambda blob: b"\x02" + blob[1:], "unknown format"),
+        (lambda blob: blob[:28], "truncated"),
     ],
-    ids=["flipped-bit", "unknown-format"],
+    ids=[
+        "flipped-tag-bit",
+        "flipped-ciphertext-bit",
+        "flipped-nonce-bit",
+        "unknown-format",
+        "truncated",
+    ],
 )
 def test_redis_data_that_was_altered_is_refused(
     redis_url: str, tamper: Callable[[bytes], bytes], message: str
@@ -235,6 +251,69 @@ def test_the_redis_vault_key_stays_out_of_repr_and_errors() -> None:
     client = Redis()  # never connects: nothing here talks to Redis
     assert KEY.hex() not in repr(RedisVault(client, KEY))
     assert repr(KEY) not in repr(RedisVault(client, KEY))
-    with pytest.raises(ValueError, match="16, 24 or 32 bytes, not 5") as raised:
+    with pytest.raises(ValueError, match=r"32 bytes \(AES-256\), not 5") as raised:
         RedisVault(client, b"short")
     assert "short" not in str(raised.value)
+
+
+@pytest.mark.parametrize("length", [16, 24])
+def test_an_aes_128_or_192_key_is_refused(length: int) -> None:
+    # libsodium has AES-256-GCM only; a shorter key is refused at start-up, never used.
+    with pytest.raises(ValueError, match=f"32 bytes \\(AES-256\\), not {length}"):
+        RedisVault(Redis(), os.urandom(length))
+
+
+def test_a_cpu_without_aes_instructions_is_refused_when_the_vault_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unavailable(*args: object) -> bytes:
+        raise UnavailableError("Construction requires hardware acceleration")
+
+    monkeypatch.setattr(vault_module, "crypto_aead_aes256gcm_encrypt", unavailable)
+    with pytest.raises(RuntimeError, match="needs a CPU with AES instructions"):
+        RedisVault(Redis(), KEY)
+
+
+@pytest.mark.redis
+def test_redis_blobs_are_interchangeable_with_those_cryptography_wrote(redis_url: str) -> None:
+    # Replicas from before the move to libsodium (cryptography's AESGCM) and after share Redis
+    # during a rolling upgrade: each reads what the other wrote.
+    old, new = session_scope("t", "k", "old"), session_scope("t", "k", "new")
+    aesgcm = AESGCM(KEY)
+
+    async def scenario(client: Redis) -> None:
+        vault = RedisVault(client, KEY, prefix="p:")
+        nonce = os.urandom(12)
+        sealed = aesgcm.encrypt(nonce, orjson.dumps(MAPPING), f"p:{old}".encode())
+        await client.set(f"p:{old}", b"\x01" + nonce + sealed)
+        assert await vault.load(old) == MAPPING
+
+        await vault.save(new, MAPPING, ttl_s=60)
+        blob = await client.get(f"p:{new}")
+        assert isinstance(blob, bytes)
+        assert blob[:1] == b"\x01"
+        plain = aesgcm.decrypt(blob[1:13], blob[13:], f"p:{new}".encode())
+        assert orjson.loads(plain) == MAPPING
+
+    run_redis(redis_url, scenario)
+
+
+def test_an_unreachable_redis_is_reported_as_an_unavailable_vault() -> None:
+    """The protect step falls back to the request's own placeholders on VaultUnavailable; a
+    Redis error of any other kind would escape it as a 500."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def main() -> None:
+        client = Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+        vault = RedisVault(client, KEY)
+        try:
+            with pytest.raises(VaultUnavailable, match="ConnectionError"):
+                await vault.load(SCOPE)
+            with pytest.raises(VaultUnavailable, match="ConnectionError"):
+                await vault.save(SCOPE, MAPPING, ttl_s=60)
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())

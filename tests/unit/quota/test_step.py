@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgspec
 import pytest
 
 from app.errors import PolicyUnavailable, QuotaUnavailable, RateLimited
@@ -27,7 +28,7 @@ def _quota(**extra: Any) -> Quota:
         {"name": "requests_per_minute", "unit": "requests", "limit": 2, "window_s": 60,
          "scope": extra.pop("scope", "key:k1")},
     ]  # fmt: skip
-    return Quota.model_validate({"subject": "tenant:t", "limits": limits, **extra})
+    return msgspec.convert({"subject": "tenant:t", "limits": limits, **extra}, Quota)
 
 
 def test_a_scoped_bucket_limits_its_key_and_counts_toward_the_subject() -> None:
@@ -71,10 +72,8 @@ def test_output_bound_prefers_the_policy_default_then_the_context_window() -> No
 def test_a_request_larger_than_the_limit_is_refused_without_retry_after() -> None:
     store = MemoryQuotaStore()
     step = QuotaStep(Limiter(store), store)
-    quota = Quota.model_validate(
-        {"subject": "tenant:t", "limits": [
-            {"name": "tokens_per_minute", "unit": "tokens", "limit": 100, "window_s": 60}]}
-    )  # fmt: skip
+    limit = {"name": "tokens_per_minute", "unit": "tokens", "limit": 100, "window_s": 60}
+    quota = msgspec.convert({"subject": "tenant:t", "limits": [limit]}, Quota)
     with pytest.raises(RateLimited) as caught:
         asyncio.run(step.reserve(quota, ROUTES, CATALOG, 90, 20, "r"))
     assert caught.value.code == "request_exceeds_limit"
@@ -85,11 +84,12 @@ def test_a_request_larger_than_the_limit_is_refused_without_retry_after() -> Non
 def test_a_limit_the_stores_cannot_count_is_refused_as_an_off_contract_decision() -> None:
     store = MemoryQuotaStore()
     step = QuotaStep(Limiter(store), store)
-    huge = Quota.model_validate(
+    huge = msgspec.convert(
         {
             "subject": "tenant:t",
             "limits": [{"name": "usd", "unit": "usd", "limit": 10**12, "window_s": 0}],
-        }
+        },
+        Quota,
     )
     with pytest.raises(PolicyUnavailable) as caught:
         asyncio.run(step.reserve(huge, ROUTES, CATALOG, 10, 10, "r"))
@@ -101,8 +101,9 @@ def test_limits_built_once_are_shared_and_a_refused_one_is_refused_every_time() 
     store = MemoryQuotaStore()
     step = QuotaStep(Limiter(store), store)
     assert step_module._limits(_quota())[0] is step_module._limits(_quota())[0]
-    huge = Quota.model_validate(
-        {"subject": "t", "limits": [{"name": "b", "unit": "usd", "limit": 10**12, "window_s": 0}]}
+    huge = msgspec.convert(
+        {"subject": "t", "limits": [{"name": "b", "unit": "usd", "limit": 10**12, "window_s": 0}]},
+        Quota,
     )
     for _ in range(2):
         with pytest.raises(PolicyUnavailable):
