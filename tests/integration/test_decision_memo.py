@@ -236,7 +236,7 @@ async def _decisions_across_a_switch(
                 known = memo.revision
                 request_id = f"req_{number}_{len(answers)}"
                 result = await client.decide(_as(document, request_id), request_id)
-                decision = msgspec.json.encode(result.decision)
+                decision = msgspec.json.encode(result.decision).decode()
                 answers.append((known, result.revision, result.memo, decision))
                 if hits("v1") == 200 and result.memo and result.revision == "v1":
                     await asyncio.to_thread(publish, built["v2"], live)
