@@ -15,6 +15,8 @@ import aiohttp
 __all__ = ["ReloadRun", "run_with_publishes"]
 
 _BODY = {"model": "auto", "messages": [{"role": "user", "content": "Summarise the week."}]}
+# A published revision that no answer names by then fails the run instead of hanging it.
+_SEEN_WITHIN_S = 30.0
 
 
 @dataclass
@@ -91,7 +93,15 @@ async def run_with_publishes(
         for revision, publish in publishes:
             run.published_at[revision] = time.monotonic() - start
             await asyncio.to_thread(publish)
-            while run.first_seen(revision) is None:  # noqa: ASYNC110 - polls the record
+            seen_by = time.monotonic() + _SEEN_WITHIN_S
+            while run.first_seen(revision) is None:
+                if time.monotonic() > seen_by:
+                    stop.set()
+                    last = run.responses[-5:]
+                    raise AssertionError(
+                        f"{revision} not served {_SEEN_WITHIN_S} s after it was published; "
+                        f"last answers (time, status, revision): {last}"
+                    )
                 await asyncio.sleep(0.01)
         await asyncio.sleep(max(settle_s, min_duration_s - (time.monotonic() - start)))
         stop.set()
