@@ -1,7 +1,7 @@
 """Where quota counters, session pseudonyms and cached answers live: in this process, or in
 Redis when the deployment names one (a fleet of replicas sharing them).
 
-redis-py is imported only in the second case: it is ~7 MiB and ~80 modules that a single
+redis-py is imported only in the second case: it is ~6 MiB and ~80 modules that a single
 gateway on its embedded stores would carry for nothing (docs/performance.md, "Round 4: stores
 and OPA heap").
 """

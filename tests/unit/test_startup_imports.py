@@ -1,5 +1,5 @@
 """The default gateway does not pay for what only some deployments use: the PostgreSQL driver
-(a database named), redis-py (a Redis named: ~7 MiB), numpy and the sentence encoder (a
+(a database named), redis-py (a Redis named: ~6 MiB), numpy and the sentence encoder (a
 semantic cache decision), natasha (a tenant asking for NER); nor, in memory, for what only
 other `kordon` commands use: httpx (and the pygments its CLI pulls in) for `usage`, `cache` and
 `policy push`, tqdm for `policy replay`, nor requests, which opa-python-client brought for two
