@@ -36,7 +36,7 @@ OPA_ENV = {"GOGC": "400", "GOMEMLIMIT": "40MiB"}
 # With the decision memo on, OPA evaluates only the memo's misses (~11 % of an agent mix, none
 # of a repeated request): Go's default GOGC keeps it ~6 MiB smaller (44 instead of 50 MiB after
 # warm-up) for GC work on few decisions (docs/performance.md, "Round 4: stores and OPA heap").
-MEMOIZED_OPA_ENV = {"GOGC": "100", "GOMEMLIMIT": "40MiB"}
+MEMOIZED_OPA_ENV = {**OPA_ENV, "GOGC": "100"}
 
 _STDERR_LINES = 20
 _PR_SET_PDEATHSIG = 1

@@ -24,7 +24,7 @@ from app.cli.serve import server_config
 from app.config import load_settings
 from app.providers.demo import DEMO_LABEL
 from tests.support.clients import openai_client
-from tests.support.processes import REPO, free_port, opa_binary, wait_http
+from tests.support.processes import REPO, environment_of, free_port, opa_binary, wait_http
 
 
 def _port_open(port: int) -> bool:
@@ -105,8 +105,7 @@ def _child_environment(parent: int, name: str) -> dict[str, str]:
     for stat in Path("/proc").glob("[0-9]*/stat"):
         fields = stat.read_text().rsplit(")", 1)
         if fields[0].endswith(f"({name}") and int(fields[1].split()[1]) == parent:
-            raw = (stat.parent / "environ").read_bytes().decode()
-            return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+            return environment_of(int(stat.parent.name))
     raise AssertionError(f"no {name} child of {parent}")
 
 

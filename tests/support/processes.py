@@ -18,6 +18,7 @@ from app.policy.sidecar import OPA_ENV
 
 __all__ = [
     "REPO",
+    "environment_of",
     "free_port",
     "opa_binary",
     "running_gateway",
@@ -34,6 +35,12 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def environment_of(pid: int) -> dict[str, str]:
+    """The environment process `pid` was started with (Linux `/proc`)."""
+    raw = Path(f"/proc/{pid}/environ").read_bytes().decode()
+    return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
 
 
 def opa_binary() -> str:

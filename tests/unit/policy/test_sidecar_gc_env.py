@@ -5,23 +5,30 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from app.policy.sidecar import OpaProcess, wait_for_opa
-from tests.support.processes import free_port, opa_binary
+from tests.support.processes import environment_of, free_port, opa_binary
+
+T = TypeVar("T")
 
 
-def _opa_environment() -> dict[str, str]:
-    async def run() -> dict[str, str]:
+def _inspect(probe: Callable[[int], T]) -> T:
+    """`probe(pid)` of a sidecar OPA once it answers."""
+
+    async def run() -> T:
         process = OpaProcess(opa_binary(), [], free_port())
         await process.spawn()
         try:
-            raw = await asyncio.to_thread(Path(f"/proc/{process.pid}/environ").read_bytes)
+            assert process.pid is not None
+            await wait_for_opa(process.host, process.port, 10, bundles=False)
+            return await asyncio.to_thread(probe, process.pid)
         finally:
             await process.stop()
-        return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
 
     return asyncio.run(run())
 
@@ -32,17 +39,7 @@ def _policies(pid: int) -> list[int]:
 
 
 def test_every_opa_thread_runs_as_batch_work() -> None:
-    async def run() -> list[int]:
-        process = OpaProcess(opa_binary(), [], free_port())
-        await process.spawn()
-        try:
-            assert process.pid is not None
-            await wait_for_opa(process.host, process.port, 10, bundles=False)
-            return await asyncio.to_thread(_policies, process.pid)
-        finally:
-            await process.stop()
-
-    policies = asyncio.run(run())
+    policies = _inspect(_policies)
     assert len(policies) > 1  # Go's runtime threads, started after exec, inherit it too
     assert set(policies) == {os.SCHED_BATCH}
 
@@ -50,12 +47,12 @@ def test_every_opa_thread_runs_as_batch_work() -> None:
 def test_opa_gets_a_high_gogc_and_a_soft_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GOGC", raising=False)
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
-    env = _opa_environment()
+    env = _inspect(environment_of)
     assert (env["GOGC"], env["GOMEMLIMIT"]) == ("400", "40MiB")
 
 
 def test_the_operators_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOGC", "100")
     monkeypatch.setenv("GOMEMLIMIT", "off")
-    env = _opa_environment()
+    env = _inspect(environment_of)
     assert (env["GOGC"], env["GOMEMLIMIT"]) == ("100", "off")
