@@ -3,7 +3,7 @@
 This does not use opa-python-client: its async client retries connection errors and
 502/503/504 with backoff (a retried decision is evaluated and logged twice), takes its headers
 once at construction (no per-call request id) and has one timeout for every call. The decision
-is one POST on a dedicated aiohttp pool instead; the library still serves readiness and bundle
+is one POST on a pool of its own (`opa_wire.py`); the library still serves readiness and bundle
 data (see `sidecar.py` and `providers/catalog.py`). bench/bench_decision.py measures the trip.
 With a decision memo (`memo.py`), a repeat of an input document under the active revision is
 answered without the trip, once that revision's policies are analysed as deterministic.
@@ -14,15 +14,15 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-import aiohttp
 import msgspec
 import orjson
 
 from app.errors import PolicyUnavailable
-from app.http import PooledClient
 from app.policy.memo import DecisionMemo, memo_key
+from app.policy.opa_wire import OpaWire, WireError
 from app.schemas.contract import Decision, InputDocument
 from app.schemas.validation import failure
 
@@ -45,7 +45,7 @@ class PolicyResult:
     memo: bool = False
 
 
-class DecisionClient(PooledClient):
+class DecisionClient:
     """Evaluates `data.kordon.decision` once per request; never retries."""
 
     def __init__(
@@ -58,20 +58,27 @@ class DecisionClient(PooledClient):
         memo: DecisionMemo[PolicyResult] | None = None,
     ) -> None:
         # At most `pool_size` decisions are in OPA at once: the rest wait for a pooled
-        # connection in the gateway, up to `queue_timeout_s` (aiohttp's `connect` timeout covers
-        # that wait), so `timeout_s` (connect, then the answer) times OPA's own evaluation, not
-        # a queue inside OPA on a shared core (docs/performance.md, "Decision backpressure").
-        # Either bound exceeded fails closed.
-        super().__init__(
-            pool_size,
-            aiohttp.ClientTimeout(
-                total=None, connect=queue_timeout_s, sock_connect=timeout_s, sock_read=timeout_s
-            ),
-            unix_socket,
+        # connection in the gateway, up to `queue_timeout_s`, so `timeout_s` (connect, then the
+        # answer) times OPA's own evaluation, not a queue inside OPA on a shared core
+        # (docs/performance.md, "Decision backpressure"). Either bound exceeded fails closed.
+        self._new_wire = partial(
+            OpaWire,
+            base_url,
+            size=pool_size,
+            timeout_s=timeout_s,
+            queue_timeout_s=queue_timeout_s,
+            unix_socket=unix_socket,
         )
-        # Over a Unix socket the host part only fills the Host header.
-        self._url = ("http://opa" if unix_socket else base_url.rstrip("/")) + DECISION_PATH
+        self._wire: OpaWire | None = None
         self.memo = memo
+
+    async def start(self) -> None:
+        self._wire = self._new_wire()
+
+    async def close(self) -> None:
+        if self._wire is not None:
+            await self._wire.close()
+            self._wire = None
 
     async def decide(self, document: InputDocument, request_id: str) -> PolicyResult:
         """Return the validated decision, or raise PolicyUnavailable (the caller fails closed)."""
@@ -94,18 +101,13 @@ class DecisionClient(PooledClient):
         return result
 
     async def _ask(self, document: InputDocument, request_id: str) -> PolicyResult:
-        if self._session is None:
+        if self._wire is None:
             raise PolicyUnavailable("policy client is not started")
-        body = orjson.dumps({"input": document})
         try:
-            async with self._session.post(
-                self._url,
-                data=body,
-                headers={"Content-Type": "application/json", "X-Request-ID": request_id},
-            ) as response:
-                raw = await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
+            status, raw = await self._wire.post(
+                DECISION_PATH, orjson.dumps({"input": document}), request_id
+            )
+        except (WireError, TimeoutError) as exc:
             log.warning("decision %s failed: %s", request_id, type(exc).__name__)
             raise PolicyUnavailable(
                 "policy engine unreachable; request refused", code="policy_unreachable"

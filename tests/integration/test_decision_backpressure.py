@@ -21,6 +21,7 @@ from aiohttp import web
 
 from app.errors import PolicyUnavailable
 from app.policy.opa import DECISION_PATH, DecisionClient, PolicyResult
+from app.policy.opa_wire import PoolTimeout
 from tests.integration.conftest import Stack
 from tests.support.clients import openai_client
 from tests.support.processes import running_gateway, running_opa
@@ -132,7 +133,7 @@ def test_decisions_past_the_pool_wait_in_the_gateway_and_the_wait_fails_closed(
     for failure in failures:
         assert isinstance(failure, PolicyUnavailable)
         assert failure.code == "policy_unreachable"
-        assert isinstance(failure.__cause__, aiohttp.ConnectionTimeoutError)
+        assert isinstance(failure.__cause__, PoolTimeout)
     assert [(r.decision.allow, r.revision) for r in answered] == [(True, bundle[1])] * 2
     assert proxy.arrived == proxy.max_in_flight == 2
 
