@@ -15,7 +15,8 @@ import aiohttp
 __all__ = ["ReloadRun", "run_with_publishes"]
 
 _BODY = {"model": "auto", "messages": [{"role": "user", "content": "Summarise the week."}]}
-# A published revision that no answer names by then fails the run instead of hanging it.
+# A published revision that no answer names by then, or a request not answered by then, fails
+# the run instead of hanging it.
 _SEEN_WITHIN_S = 30.0
 
 
@@ -106,6 +107,9 @@ async def run_with_publishes(
         await asyncio.sleep(max(settle_s, min_duration_s - (time.monotonic() - start)))
         stop.set()
 
-    async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
+    timeout = aiohttp.ClientTimeout(total=_SEEN_WITHIN_S)
+    async with aiohttp.ClientSession(
+        headers=headers, connector=connector, timeout=timeout
+    ) as session:
         await asyncio.gather(publisher(), *(client(session, i) for i in range(concurrency)))
     return run
