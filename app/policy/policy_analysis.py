@@ -10,15 +10,19 @@ whole bound to a local variable first, e.g. `__local3__ = input; is_object(__loc
   `input.context` used whole or with a key that is not a constant (`walk(input)`, `input[k]`,
   `json.marshal(input)`, `object.get(input.context, k, d)` with `k` unknown). The memo then keeps
   the time in its key.
+- `id_reads`: where a rule may read `input.request.id` (found the same way, through `input` /
+  `input.request`). The memo's key leaves the request id out, so a decision that may depend on
+  it is never memoized: the memo serves nothing for such a revision.
 
-Conservative by construction: a use of `input` or `input.context` the walk does not recognise
-counts as a time read, and a call it cannot name counts as non-deterministic. Recognised as not
-reading the time: constant keys other than "context" / "time", type checks of the whole
-document (`is_object(input)`), and `object.get(input, path, d)` with a constant path, also
-when the path is a function argument every analysed call passes as a constant (each call of a
-function is analysed with its constant arguments). Every rule of every module is walked, reached
-from the decision or not; functions are walked where they are called (or named as a `with`
-value). The modules are the bundle's: `with` in tests (rego_tests) never reaches OPA.
+Conservative by construction: a use of `input`, `input.context` or `input.request` the walk does
+not recognise counts as a read of what it may hold, and a call it cannot name counts as
+non-deterministic. Recognised as not reading a watched field: constant keys that lead elsewhere,
+type checks of the whole document (`is_object(input)`), and `object.get(input, path, d)` with a
+constant path, also when the path is a function argument every analysed call passes as a
+constant (each call of a function is analysed with its constant arguments). Every rule of every
+module is walked, reached from the decision or not; functions are walked where they are called
+(or named as a `with` value). The modules are the bundle's: `with` in tests (rego_tests) never
+reaches OPA.
 """
 
 from __future__ import annotations
@@ -39,6 +43,12 @@ _TYPE_CHECKS = frozenset(
     {"is_object", "is_array", "is_string", "is_number", "is_boolean", "is_null", "is_set"}
 )
 _BINDINGS = frozenset({"eq", "assign"})
+# The per-request fields of the input document a rule may read, and the parts of `input` whose
+# whole uses the walk follows (a variable bound to one of them is followed too).
+_TIME = ("context", "time")
+_ID = ("request", "id")
+_WATCHED = (_TIME, _ID)
+_WHOLES = ((), ("context",), ("request",))
 _SCALARS = frozenset({"string", "number", "boolean", "null"})
 
 
@@ -64,11 +74,12 @@ class Capabilities:
 class PolicyAnalysis:
     nondeterministic: frozenset[str]
     time_reads: tuple[str, ...]
+    id_reads: tuple[str, ...] = ()
 
     @property
     def memoizable(self) -> bool:
-        """Same input document, same revision: same decision."""
-        return not self.nondeterministic
+        """Same input document but its request id, same revision: same decision."""
+        return not self.nondeterministic and not self.id_reads
 
     @property
     def reads_time(self) -> bool:
@@ -79,6 +90,8 @@ class PolicyAnalysis:
         """What the decision memo does for this revision, and why (for the log)."""
         if self.nondeterministic:
             return f"off (non-deterministic: {', '.join(sorted(self.nondeterministic))})"
+        if self.id_reads:
+            return f"off (may read the request id: {'; '.join(self.id_reads[:3])})"
         if self.time_reads:
             return f"time in the key ({'; '.join(self.time_reads[:3])})"
         return "time out of the key"
@@ -90,13 +103,16 @@ def analyse(modules: Iterable[Mapping[str, Any]], capabilities: Capabilities) ->
     for module in modules:
         walk.add_module(module)
     walk.run()
-    return PolicyAnalysis(frozenset(walk.nondeterministic), tuple(walk.time_reads))
+    return PolicyAnalysis(
+        frozenset(walk.nondeterministic), tuple(walk.reads[_TIME]), tuple(walk.reads[_ID])
+    )
 
 
 @dataclass(slots=True)
 class _Scope:
     """One rule under analysis: its path (for reports), the function arguments known as
-    constants, and the local variables bound to `input` (path ()) or `input.context`."""
+    constants, and the local variables bound to `input` (path ()), `input.context` or
+    `input.request`."""
 
     where: str
     constants: dict[str, _Json]
@@ -110,7 +126,7 @@ class _Walk:
         self._functions: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
         self._walked: set[tuple[tuple[str, ...], bytes]] = set()
         self.nondeterministic: set[str] = set()
-        self.time_reads: list[str] = []
+        self.reads: dict[tuple[str, str], list[str]] = {watched: [] for watched in _WATCHED}
 
     def add_module(self, module: Mapping[str, Any]) -> None:
         path = _strings(module["package"]["path"])
@@ -178,9 +194,8 @@ class _Walk:
             self._ref(node["value"], scope)
         elif kind == "var":
             if node["value"] in scope.aliases:
-                self._reads_time(
-                    scope, f"uses {_show(node)} ({_input(scope.aliases[node['value']])})"
-                )
+                base = scope.aliases[node["value"]]
+                self._read(scope, base, f"uses {_show(node)} ({_input(base)})")
         elif kind not in _SCALARS:
             for key, value in node.items():
                 if key != "location":
@@ -209,8 +224,11 @@ class _Walk:
             if base is not None:
                 path = _constant(arguments[1], scope.constants)
                 keys = [path] if isinstance(path, str) else path
-                if not isinstance(keys, list) or _reaches_time([*base, *keys]):
-                    self._reads_time(scope, f"object.get({_input(base)}, {_show(arguments[1])})")
+                if not isinstance(keys, list):
+                    keys = [_UNKNOWN]
+                self._read(
+                    scope, [*base, *keys], f"object.get({_input(base)}, {_show(arguments[1])})"
+                )
                 arguments = arguments[1:]
         self._visit(arguments, scope)
 
@@ -229,8 +247,7 @@ class _Walk:
             base = () if head["value"] == "input" else scope.aliases.get(head["value"])
             if base is not None:
                 keys = [_constant(e, scope.constants) for e in rest]
-                if _reaches_time([*base, *keys]):
-                    self._reads_time(scope, _show({"type": "ref", "value": elements}))
+                self._read(scope, [*base, *keys], _show({"type": "ref", "value": elements}))
             else:
                 name = _strings(elements)
                 if name and name[0] == "data" and name[1:] in self._functions:
@@ -256,12 +273,16 @@ class _Walk:
             for var, value in (arguments, arguments[::-1])
         )
 
-    def _reads_time(self, scope: _Scope, what: str) -> None:
-        self.time_reads.append(f"{scope.where}: {what}")
+    def _read(self, scope: _Scope, keys: Sequence[object], what: str) -> None:
+        """A lookup of `keys` under `input`: noted for each watched field it may reach."""
+        for watched, reads in self.reads.items():
+            if _reaches(keys, watched):
+                reads.append(f"{scope.where}: {what}")
 
 
 def _aliases(rule: Mapping[str, Any]) -> dict[str, tuple[object, ...]]:
-    """Variables the rule binds to `input` or `input.context` (x = input; y = x; ...)."""
+    """Variables the rule binds to `input`, `input.context` or `input.request` (x = input;
+    y = x; ...)."""
     bindings: list[tuple[_Json, _Json]] = []
     stack: list[_Json] = [rule.get("body"), rule["head"].get("value")]
     while stack:
@@ -296,7 +317,8 @@ def _aliases(rule: Mapping[str, Any]) -> dict[str, tuple[object, ...]]:
 def _whole(
     term: _Json, aliases: Mapping[str, tuple[object, ...]], constants: Mapping[str, _Json]
 ) -> tuple[object, ...] | None:
-    """`input` or `input.context` (as a ref or a bound variable): its path, else None."""
+    """`input`, `input.context` or `input.request` (as a ref or a bound variable): its path,
+    else None."""
     if term.get("type") == "var":
         return aliases.get(term["value"])
     if term.get("type") != "ref" or term["value"][0].get("type") != "var":
@@ -306,17 +328,18 @@ def _whole(
     if base is None:
         return None
     path = (*base, *(_constant(e, constants) for e in term["value"][1:]))
-    return path if path in ((), ("context",)) else None
+    return path if path in _WHOLES else None
 
 
-def _reaches_time(keys: Sequence[object]) -> bool:
-    """Whether a lookup of `keys` under `input` can yield input.context.time (or a value
+def _reaches(keys: Sequence[object], watched: tuple[str, str]) -> bool:
+    """Whether a lookup of `keys` under `input` can yield the watched field (or a value
     holding it)."""
-    if not keys or keys[0] is _UNKNOWN or (keys[0] == "context" and len(keys) == 1):
-        return True
-    if keys[0] != "context":
-        return False
-    return keys[1] is _UNKNOWN or keys[1] == "time"
+    for key, wanted in zip(keys, watched, strict=False):
+        if key is _UNKNOWN:
+            return True
+        if key != wanted:
+            return False
+    return True
 
 
 def _constant(term: _Json, constants: Mapping[str, _Json]) -> object:

@@ -16,6 +16,7 @@ from tests.support.recorded import make_input
 TIMELESS = PolicyAnalysis(frozenset(), ())
 TIMED = PolicyAnalysis(frozenset(), ("data.t.stamp: input.context.time",))
 RANDOM = PolicyAnalysis(frozenset({"rand.intn"}), ())
+READS_ID = PolicyAnalysis(frozenset(), (), ("data.t.sampled: input.request.id",))
 
 
 def _doc(**changes: object) -> InputDocument:
@@ -210,9 +211,12 @@ def test_a_revision_learnt_from_a_decision_is_analysed_too() -> None:
     assert asked == [(memo.generation, "r1")]
 
 
-def test_a_non_deterministic_revision_is_never_memoized() -> None:
+@pytest.mark.parametrize("analysis", [RANDOM, READS_ID], ids=["random", "reads-request-id"])
+def test_a_revision_whose_decision_may_differ_for_one_key_is_never_memoized(
+    analysis: PolicyAnalysis,
+) -> None:
     memo: DecisionMemo[str] = DecisionMemo(8)
-    _active(memo, "r1", RANDOM)
+    _active(memo, "r1", analysis)
     assert memo.keying is None
     _stored(memo, b"k", "r1", "allow")
     assert (memo.get(b"k"), len(memo), memo.hits) == (None, 0, 0)

@@ -76,7 +76,7 @@ def test_capabilities_come_from_opa_and_name_the_non_deterministic_built_ins(
     )
 
 
-def test_the_shipped_policy_is_deterministic_and_never_reads_the_time(
+def test_the_shipped_policy_is_deterministic_and_reads_neither_the_time_nor_the_id(
     capabilities: Capabilities, opa_url: str
 ) -> None:
     modules = sorted((REPO / "rego").rglob("*.rego"))
@@ -143,32 +143,33 @@ def test_deterministic_time_built_ins_are_fine(compiled: Analyse) -> None:
 
 
 @pytest.mark.parametrize(
-    "use",
+    ("use", "memoizable"),
     [
-        'input.context.time == "x"',
-        'input.context["time"] == "x"',
-        't := input.context.time; t != ""',
-        'ctx := input.context; ctx.time != ""',
-        'whole := input; whole.context.time != ""',
-        'some k; input.context[k] == "x"',
-        'some k; input[k].time == "x"',
-        'json.marshal(input) != ""',
-        'json.marshal(input.context) != ""',
-        "count(input.context) > 0",
-        'walk(input, [p, v]); v == "x"',
-        'object.get(input.context, "time", "") != ""',
-        'object.get(input, ["context", "time"], "") != ""',
-        'object.get(input, "context", {}) != {}',
-        'some k in ["time"]; object.get(input.context, k, 0) == "x"',
-        "input == {}",
-        'some v in input.context; v == "x"',
+        ('input.context.time == "x"', True),
+        ('input.context["time"] == "x"', True),
+        ('t := input.context.time; t != ""', True),
+        ('ctx := input.context; ctx.time != ""', True),
+        ('whole := input; whole.context.time != ""', True),
+        ('some k; input.context[k] == "x"', True),
+        ('some k; input[k].time == "x"', False),
+        ('json.marshal(input) != ""', False),
+        ('json.marshal(input.context) != ""', True),
+        ("count(input.context) > 0", True),
+        ('walk(input, [p, v]); v == "x"', False),
+        ('object.get(input.context, "time", "") != ""', True),
+        ('object.get(input, ["context", "time"], "") != ""', True),
+        ('object.get(input, "context", {}) != {}', True),
+        ('some k in ["time"]; object.get(input.context, k, 0) == "x"', True),
+        ("input == {}", False),
+        ('some v in input.context; v == "x"', True),
     ],
 )
-def test_what_may_reach_the_time_keeps_it(compiled: Analyse, use: str) -> None:
+def test_what_may_reach_the_time_keeps_it(compiled: Analyse, use: str, memoizable: bool) -> None:
+    """Whole-`input` uses may reach the request id as well: those turn the memo off."""
     body = "\n\t".join(use.split("; "))
     found = compiled(f"package t\n\nallow if {{\n\t{body}\n}}\n")
     assert found.reads_time, use
-    assert found.memoizable
+    assert found.memoizable is memoizable, use
 
 
 @pytest.mark.parametrize(
@@ -183,14 +184,40 @@ def test_what_may_reach_the_time_keeps_it(compiled: Analyse, use: str) -> None:
         'object.get(input, ["data", "sensitivity"], null) != null',
         'object.get(input.context, "session", null) != null',
         'object.get(input.request.tokens, "max_output", null) == null',
-        "some k; input.request[k] == 1",
         'json.marshal(input.principal) != ""',
+        'req := input.request; req.endpoint == "embeddings"',
+        "is_object(input.request)",
+        'object.get(input.request, "model", "auto") == "auto"',
     ],
 )
 def test_what_cannot_reach_the_time_drops_it(compiled: Analyse, use: str) -> None:
     body = "\n\t".join(use.split("; "))
     found = compiled(f"package t\n\nallow if {{\n\t{body}\n}}\n")
     assert found == PolicyAnalysis(frozenset(), ()), use
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        'input.request.id == "req_1"',
+        'startswith(input.request["id"], "req_")',
+        'req := input.request; req.id != ""',
+        "some k; input.request[k] == 1",
+        'json.marshal(input.request) != ""',
+        'object.get(input.request, "id", "") != ""',
+        'object.get(input, ["request", "id"], "") != ""',
+        'whole := input; whole.request.id != ""',
+        'some v in input.request; v == "x"',
+    ],
+)
+def test_what_may_read_the_request_id_turns_the_memo_off(compiled: Analyse, use: str) -> None:
+    """The memo's key leaves the request id out: a decision that may depend on it (a policy
+    sampling requests for full audit by id, say) is never served to another request."""
+    body = "\n\t".join(use.split("; "))
+    found = compiled(f"package t\n\nallow if {{\n\t{body}\n}}\n")
+    assert found.id_reads, use
+    assert not found.memoizable
+    assert found.summary.startswith("off (may read the request id: data.t.allow"), found.summary
 
 
 def test_a_function_is_walked_with_the_constants_each_call_passes(compiled: Analyse) -> None:
