@@ -1,24 +1,28 @@
 """The decision call's keep-alive HTTP/1.1 pool to OPA: one POST, one answer, nothing else.
 
-Not aiohttp, unlike every other client of the gateway: its general machinery (URL objects,
-header multidicts, cookie and trace hooks, per-request timers) cost ~155-190 µs of the
-gateway's CPU per decision against ~25-55 µs here (`bench/profiles/opa-wire.txt`), and with
-the decision memo off that call is a quarter of the gateway's work per request. The wire
+Not aiohttp, unlike the gateway's upstream calls: its general machinery (URL objects, header
+multidicts, cookie and trace hooks, per-request timers) cost 217-269 µs of the gateway's CPU
+per decision call against 90-102 µs here (`bench/bench_decision_client.py`); with the decision
+memo off the call was 14 % of the gateway's profile, now 4 % (`bench/profiles/opa-wire.txt`,
+`round5-memooff-json.txt`). The wire
 format is that of one known server answering one fixed request shape: the request is written
 as bytes, the answer is parsed by httptools (llhttp, the parser uvicorn serves the gateway
 with), so no HTTP parsing is hand-written.
 
 Bounds, as the aiohttp pool had them: at most `size` exchanges at once; a caller waits for a
 free connection at most `queue_timeout_s`; connecting takes at most `timeout_s`, and so does
-the answer once sent. Connections stay open until OPA or `close()` ends them. Nothing is
-retried: an exchange that fails for any reason raises (`WireError`, `PoolTimeout`, or
-TimeoutError for a late answer) and its connection is closed, never reused.
+the answer once sent. A connection idle for `keepalive_s` (60, as aiohttp's pool had it) is
+closed instead of reused, so a proxy in front of an operator's OPA that drops idle connections
+meets few stale ones. Nothing is retried: an exchange that fails for any reason raises
+(`WireError`, `PoolTimeout`, or TimeoutError for a late answer) and its connection is closed,
+never reused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
@@ -45,6 +49,7 @@ class _Connection(asyncio.Protocol):
         self._chunks: list[bytes] = []
         self._answer: asyncio.Future[tuple[int, bytes]] | None = None
         self.closed = False
+        self.idle_since = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast("asyncio.Transport", transport)  # uvloop's is not a subclass
@@ -105,6 +110,7 @@ class OpaWire:
         timeout_s: float,
         queue_timeout_s: float,
         unix_socket: Path | None = None,
+        keepalive_s: float = 60.0,
     ) -> None:
         url = urlsplit(base_url)
         self._unix_socket = unix_socket
@@ -119,6 +125,8 @@ class OpaWire:
         self._idle: list[_Connection] = []
         self._timeout_s = timeout_s
         self._queue_timeout_s = queue_timeout_s
+        self._keepalive_s = keepalive_s
+        self._closed = False
 
     async def post(self, path: str, body: bytes, request_id: str) -> tuple[int, bytes]:
         """(status, body) of OPA's answer to one POST; WireError or TimeoutError otherwise."""
@@ -130,20 +138,22 @@ class OpaWire:
             str(len(body)).encode(), b"\r\n\r\n", body,
         ))  # fmt: skip
         connection = await self._acquire()
-        loop = asyncio.get_running_loop()
-        answer = connection.exchange(request)
-        deadline = loop.call_later(self._timeout_s, _expire, answer)
+        deadline: asyncio.TimerHandle | None = None
         try:
-            result = await answer
+            answer = connection.exchange(request)
+            deadline = asyncio.get_running_loop().call_later(self._timeout_s, _expire, answer)
+            return await answer
         except BaseException:
             connection.close()  # mid-exchange (timeout, cancellation, error): out of step
             raise
         finally:
-            deadline.cancel()
+            if deadline is not None:
+                deadline.cancel()
             self._release(connection)
-        return result
 
     async def close(self) -> None:
+        """Close the idle connections now, the busy ones as their exchanges end."""
+        self._closed = True
         for connection in self._idle:
             connection.close()
         self._idle.clear()
@@ -164,10 +174,15 @@ class OpaWire:
             raise
 
     def _idle_connection(self) -> _Connection | None:
+        now = time.monotonic()
         while self._idle:
-            connection = self._idle.pop()
-            if not connection.closed:
-                return connection
+            connection = self._idle.pop()  # the most recently used first
+            if connection.closed:
+                continue
+            if now - connection.idle_since > self._keepalive_s:
+                connection.close()
+                continue
+            return connection
         return None
 
     async def _open(self) -> _Connection:
@@ -187,7 +202,10 @@ class OpaWire:
         return connection
 
     def _release(self, connection: _Connection) -> None:
-        if not connection.closed:
+        if self._closed:
+            connection.close()
+        elif not connection.closed:
+            connection.idle_since = time.monotonic()
             self._idle.append(connection)
         self._slots.release()
 

@@ -68,6 +68,11 @@ def run(
     **bounds: float,
 ) -> tuple[Server, T]:
     server = Server(script)
+    return server, run_on(server, exercise, **bounds)
+
+
+def run_on(server: Server, exercise: Callable[[OpaWire], Awaitable[T]], **bounds: float) -> T:
+    """`exercise` a pool of the given bounds against `server`, listening on loopback."""
 
     async def main() -> T:
         listening = await asyncio.start_server(server.handle, "127.0.0.1", 0)
@@ -77,6 +82,7 @@ def run(
             size=int(bounds.get("size", 2)),
             timeout_s=bounds.get("timeout_s", 2.0),
             queue_timeout_s=bounds.get("queue_timeout_s", 2.0),
+            keepalive_s=bounds.get("keepalive_s", 60.0),
         )
         try:
             return await exercise(wire)
@@ -84,7 +90,7 @@ def run(
             await wire.close()
             listening.close()
 
-    return server, run_loop(main())
+    return run_loop(main())
 
 
 def test_sequential_calls_share_one_connection_and_send_the_request_as_given() -> None:
@@ -110,6 +116,44 @@ def test_a_chunked_answer_is_joined_and_a_status_is_passed_on() -> None:
 
     _, answer = run(chunked, lambda wire: wire.post("/p", b"{}", "r"))
     assert answer == (500, b'{"a":1}')
+
+
+def test_a_connection_idle_past_the_keepalive_is_replaced() -> None:
+    async def apart(wire: OpaWire) -> object:
+        first = await wire.post("/p", b"{}", "r")
+        await asyncio.sleep(0.3)
+        return [first, await wire.post("/p", b"{}", "r"), await wire.post("/p", b"{}", "r")]
+
+    server, answers = run(answer_ok, apart, keepalive_s=0.2)
+    assert answers == [(200, b'{"ok":true}')] * 3
+    assert server.connections == 2  # the idle one replaced once, the new one reused at once
+
+
+def test_closing_the_pool_closes_a_busy_connection_when_its_exchange_ends() -> None:
+    gate = asyncio.Event()
+    lost = asyncio.Event()
+
+    async def held(_: bytes, writer: asyncio.StreamWriter) -> None:
+        await gate.wait()
+        writer.write(OK)
+        await writer.drain()
+
+    class Watched(Server):
+        async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await super().handle(reader, writer)
+            lost.set()  # the client closed its end
+
+    async def close_while_busy(wire: OpaWire) -> object:
+        call = asyncio.create_task(wire.post("/p", b"{}", "r"))
+        await asyncio.sleep(0.1)
+        await wire.close()
+        gate.set()
+        answer = await call
+        await asyncio.wait_for(lost.wait(), 2.0)
+        return answer
+
+    server = Watched(held)
+    assert run_on(server, close_while_busy) == (200, b'{"ok":true}')
 
 
 def test_connection_close_is_honoured() -> None:
