@@ -13,6 +13,7 @@ import pytest
 import uvloop
 
 from app.policy.opa_wire import OpaWire, PoolTimeout, WireError
+from tests.support.vendors.tls import make_ca
 
 OK = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}'
 T = TypeVar("T")
@@ -284,3 +285,31 @@ def test_a_request_id_that_is_not_a_header_value_is_refused(request_id: str) -> 
 
     server, _ = run(answer_ok, refused)
     assert server.requests == []
+
+
+def test_an_https_opa_is_reached_over_verified_tls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator's OPA behind https (`KORDON_OPA_URL`): the system's trust store verifies
+    it, here a test CA named the OpenSSL way (`SSL_CERT_FILE`); an unknown CA fails closed."""
+    ca = make_ca(tmp_path)
+    server = Server(answer_ok)
+
+    async def main(trusted: bool) -> tuple[int, bytes]:
+        if trusted:
+            monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_file))
+        else:
+            monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        listening = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=ca.server)
+        port = listening.sockets[0].getsockname()[1]
+        wire = OpaWire(f"https://127.0.0.1:{port}", size=1, timeout_s=2, queue_timeout_s=2)
+        try:
+            return await wire.post("/p", b"{}", "r")
+        finally:
+            await wire.close()
+            listening.close()
+
+    assert run_loop(main(trusted=True)) == (200, b'{"ok":true}')
+    with pytest.raises(WireError, match=r"cannot connect to OPA \(SSLCertVerificationError\)"):
+        run_loop(main(trusted=False))
+    assert len(server.requests) == 1
