@@ -11,8 +11,10 @@ from typing import TypeVar
 
 import pytest
 
+from app.policy.bundle import build_bundle
+from app.policy.replay_opa import running_bundle
 from app.policy.sidecar import OpaProcess, wait_for_opa
-from tests.support.processes import environment_of, free_port, opa_binary
+from tests.support.processes import REPO, environment_of, free_port, opa_binary
 
 T = TypeVar("T")
 
@@ -56,3 +58,37 @@ def test_the_operators_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("GOMEMLIMIT", "off")
     env = _inspect(environment_of)
     assert (env["GOGC"], env["GOMEMLIMIT"]) == ("100", "off")
+
+
+def test_the_replay_opa_has_no_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay batch holds far more than the sidecar's 40 MiB in OPA's heap: under that limit
+    replay ran at a quarter of its speed (docs/performance.md, "Round 5")."""
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    bundle = tmp_path / "bundle.tar.gz"
+    build_bundle(opa_binary(), REPO, bundle)
+
+    async def run() -> dict[str, str]:
+        async with running_bundle(opa_binary(), bundle):
+            return await asyncio.to_thread(lambda: environment_of(_opa_child()))
+
+    env = asyncio.run(run())
+    assert env["GOGC"] == "400"
+    assert "GOMEMLIMIT" not in env
+
+
+def _opa_child() -> int:
+    """The one `opa` process this test process started."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            line = stat.read_text()
+        except OSError:  # exited meanwhile
+            continue
+        name, rest = line.split(" (", 1)[1].rsplit(")", 1)
+        if name == "opa" and rest.split()[1] == str(os.getpid()):
+            children.append(int(stat.parent.name))
+    (child,) = children
+    return child
