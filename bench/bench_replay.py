@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.policy.bundle import build_bundle
 from app.policy.replay import ReplayRequest, replay
-from app.policy.replay_opa import REPLAY_OPA_ENV
 from app.policy.replay_records import from_records
+from app.policy.sidecar import OPA_ENV
 from app.schemas.contract import InputDocument
 from tests.support.processes import REPO, opa_binary, running_opa
 from tests.support.recorded import make_record, recorded_inputs
@@ -75,7 +75,7 @@ def _eval_all(bundle: Path, documents: list[InputDocument]) -> list[dict[str, An
             input=orjson.dumps({"docs": part}),
             capture_output=True,
             check=True,
-            env={**REPLAY_OPA_ENV, **os.environ},
+            env={**OPA_ENV, **os.environ},
         )  # fmt: skip
         result: list[dict[str, Any]] = orjson.loads(done.stdout)
         return result

@@ -20,12 +20,7 @@ import orjson
 
 from app.policy.sidecar import OpaProcess, SidecarFailed, wait_for_opa
 
-__all__ = ["REPLAY_OPA_ENV", "BundleOpa", "running_bundle"]
-
-# Not the sidecar's GOMEMLIMIT=40MiB: a batch of 1,000 documents holds several times that in
-# OPA's heap, and under the limit the GC ran almost without pause (replay at ~1,000 decisions/s
-# instead of ~4,300, docs/performance.md "Round 5"). GOGC=400 as the memo-less sidecar has it.
-REPLAY_OPA_ENV = {"GOGC": "400"}
+__all__ = ["BundleOpa", "running_bundle"]
 
 # Keyed by position, so a document whose decision is undefined shows up as a gap.
 _QUERY = (
@@ -120,9 +115,7 @@ async def running_bundle(
 ) -> AsyncIterator[BundleOpa]:
     """OPA serving `bundle` (activated, or SidecarFailed) for as long as the context lasts;
     `verification` are `opa run`'s signature flags for a signed bundle."""
-    process = OpaProcess(
-        opa_binary, [*verification, "--bundle", str(bundle)], _free_port(), gc_env=REPLAY_OPA_ENV
-    )
+    process = OpaProcess(opa_binary, [*verification, "--bundle", str(bundle)], _free_port())
     await process.spawn()
     try:
         await _started(process)

@@ -27,12 +27,12 @@ log = logging.getLogger("kordon.opa")
 
 # OPA allocates on every evaluation; collecting at 400 % heap growth instead of Go's 100 %
 # served 15-20 % more decisions per core here (README, "Performance") for ~20 MB more memory.
-# The soft limit takes part of that back: the GC works harder only once the Go heap nears
-# 40 MiB (the shipped bundle's live heap is ~13 MiB): OPA settles at ~64 MiB RSS instead of
-# ~72, its CPU per decision within this machine's noise (docs/performance.md, "Memory by
-# component"). A bundle with several times the shipped data should raise it. An operator's
-# environment wins.
-OPA_ENV = {"GOGC": "400", "GOMEMLIMIT": "40MiB"}
+# No soft memory limit: GOMEMLIMIT=40MiB (rounds 3-4) saved ~8 MiB with the shipped bundle,
+# but a bundle whose live heap nears a fixed limit makes the GC run without pause: 20,000
+# tenants (~90 MiB live) took 1,342 instead of 400 µs per decision, and replay's batches ran at
+# a quarter of their speed (docs/performance.md, "Round 5"). An operator who knows the bundle's
+# size may set one: the operator's environment wins.
+OPA_ENV = {"GOGC": "400"}
 # With the decision memo on, OPA evaluates only the memo's misses (~11 % of an agent mix, none
 # of a repeated request): Go's default GOGC keeps it ~6 MiB smaller (44 instead of 50 MiB after
 # warm-up) for GC work on few decisions (docs/performance.md, "Round 4: stores and OPA heap").

@@ -126,7 +126,8 @@ def test_the_sidecar_collects_garbage_as_often_as_it_will_evaluate(
     finally:
         process.terminate()
         process.communicate(timeout=20)
-    assert (environment["GOGC"], environment["GOMEMLIMIT"]) == (gogc, "40MiB")
+    assert environment["GOGC"] == gogc
+    assert "GOMEMLIMIT" not in environment
 
 
 def test_a_client_that_leaves_a_stream_stops_its_relay() -> None:

@@ -1,5 +1,5 @@
 """The sidecar's OPA runs with the GC settings measured in docs/performance.md (an operator's
-own GOGC / GOMEMLIMIT win over them), as batch work in every thread."""
+own GOGC / GOMEMLIMIT win over them), as batch work in every thread; replay's OPA as well."""
 
 from __future__ import annotations
 
@@ -46,11 +46,13 @@ def test_every_opa_thread_runs_as_batch_work() -> None:
     assert set(policies) == {os.SCHED_BATCH}
 
 
-def test_opa_gets_a_high_gogc_and_a_soft_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_opa_gets_a_high_gogc_and_no_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed limit made a large bundle's decisions 3x dearer (docs/performance.md)."""
     monkeypatch.delenv("GOGC", raising=False)
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
     env = _inspect(environment_of)
-    assert (env["GOGC"], env["GOMEMLIMIT"]) == ("400", "40MiB")
+    assert env["GOGC"] == "400"
+    assert "GOMEMLIMIT" not in env
 
 
 def test_the_operators_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,8 +65,8 @@ def test_the_operators_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None
 def test_the_replay_opa_has_no_memory_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A replay batch holds far more than the sidecar's 40 MiB in OPA's heap: under that limit
-    replay ran at a quarter of its speed (docs/performance.md, "Round 5")."""
+    """A replay batch holds far more than 40 MiB in OPA's heap: under such a limit replay ran
+    at a quarter of its speed (docs/performance.md, "Round 5")."""
     monkeypatch.delenv("GOGC", raising=False)
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
     bundle = tmp_path / "bundle.tar.gz"
