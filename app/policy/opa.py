@@ -3,8 +3,8 @@
 This does not use opa-python-client: its async client retries connection errors and
 502/503/504 with backoff (a retried decision is evaluated and logged twice), takes its headers
 once at construction (no per-call request id) and has one timeout for every call. The decision
-is one POST on a pool of its own (`opa_wire.py`); the library still serves readiness and bundle
-data (see `sidecar.py` and `providers/catalog.py`). bench/bench_decision.py measures the trip.
+is one POST on a pool of its own (`opa_wire.py`); readiness and bundle data are two GETs of
+`opa_admin.py`. bench/bench_decision.py measures the trip.
 With a decision memo (`memo.py`), a repeat of an input document under the active revision is
 answered without the trip, once that revision's policies are analysed as deterministic.
 """

@@ -27,11 +27,11 @@ log = logging.getLogger("kordon.opa")
 
 # OPA allocates on every evaluation; collecting at 400 % heap growth instead of Go's 100 %
 # served 15-20 % more decisions per core here (README, "Performance") for ~20 MB more memory.
-# No soft memory limit: GOMEMLIMIT=40MiB (rounds 3-4) saved ~8 MiB with the shipped bundle,
-# but a bundle whose live heap nears a fixed limit makes the GC run without pause: 20,000
-# tenants (~90 MiB live) took 1,342 instead of 400 µs per decision, and replay's batches ran at
-# a quarter of their speed (docs/performance.md, "Round 5"). An operator who knows the bundle's
-# size may set one: the operator's environment wins.
+# No soft memory limit: GOMEMLIMIT=40MiB (rounds 3-4) no longer saved anything measurable with
+# the shipped bundle, and a bundle whose live heap nears a fixed limit makes the GC run without
+# pause: 20,000 tenants (~90 MiB live) took 1,342 instead of 400 µs per decision, and replay's
+# batches ran at a quarter of their speed (docs/performance.md, "Round 5"). An operator who
+# knows the bundle's size may set one: the operator's environment wins.
 OPA_ENV = {"GOGC": "400"}
 # With the decision memo on, OPA evaluates only the memo's misses (~11 % of an agent mix, none
 # of a repeated request): Go's default GOGC keeps it ~6 MiB smaller (44 instead of 50 MiB after

@@ -74,23 +74,22 @@ def test_the_replay_opa_has_no_memory_limit(
 
     async def run() -> dict[str, str]:
         async with running_bundle(opa_binary(), bundle):
-            return await asyncio.to_thread(lambda: environment_of(_opa_child()))
+            return await asyncio.to_thread(lambda: environment_of(_serving(bundle)))
 
     env = asyncio.run(run())
     assert env["GOGC"] == "400"
     assert "GOMEMLIMIT" not in env
 
 
-def _opa_child() -> int:
-    """The one `opa` process this test process started."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def _serving(bundle: Path) -> int:
+    """The process whose command line names `bundle` (the test's own, in its tmp_path)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            line = stat.read_text()
+            arguments = cmdline.read_bytes().split(b"\0")
         except OSError:  # exited meanwhile
             continue
-        name, rest = line.split(" (", 1)[1].rsplit(")", 1)
-        if name == "opa" and rest.split()[1] == str(os.getpid()):
-            children.append(int(stat.parent.name))
-    (child,) = children
-    return child
+        if str(bundle).encode() in arguments:
+            found.append(int(cmdline.parent.name))
+    (pid,) = found
+    return pid
