@@ -117,8 +117,8 @@ class OpaWire:
         self._host = url.hostname or "localhost"
         self._port = url.port or (443 if url.scheme == "https" else 80)
         self._ssl = ssl.create_default_context() if url.scheme == "https" else None
-        # Over a Unix socket the Host header names no host.
-        authority = "opa" if unix_socket is not None else url.netloc
+        # Over a Unix socket the Host header names no host; a URL's user info never leaves.
+        authority = "opa" if unix_socket is not None else url.netloc.rpartition("@")[2]
         self._head = f"Host: {authority}\r\nContent-Type: application/json\r\n".encode()
         self._prefix = url.path.rstrip("/")
         self._slots = asyncio.Semaphore(size)

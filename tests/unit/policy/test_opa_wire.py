@@ -5,7 +5,8 @@ test runs on asyncio's own loop and on uvloop, the gateway's."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+import ssl
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -69,17 +70,26 @@ def run(
     **bounds: float,
 ) -> tuple[Server, T]:
     server = Server(script)
-    return server, run_on(server, exercise, **bounds)
+    return server, run_on(server, exercise, bounds)
 
 
-def run_on(server: Server, exercise: Callable[[OpaWire], Awaitable[T]], **bounds: float) -> T:
-    """`exercise` a pool of the given bounds against `server`, listening on loopback."""
+def run_on(
+    server: Server,
+    exercise: Callable[[OpaWire], Awaitable[T]],
+    bounds: Mapping[str, float] | None = None,
+    *,
+    url: str = "http://127.0.0.1:{port}",
+    tls: ssl.SSLContext | None = None,
+) -> T:
+    """`exercise` a pool of the given bounds against `server`, listening on loopback (`url`
+    names its port `{port}`; `tls` makes it an HTTPS server)."""
+    bounds = bounds or {}
 
     async def main() -> T:
-        listening = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+        listening = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=tls)
         port = listening.sockets[0].getsockname()[1]
         wire = OpaWire(
-            f"http://127.0.0.1:{port}",
+            url.format(port=port),
             size=int(bounds.get("size", 2)),
             timeout_s=bounds.get("timeout_s", 2.0),
             queue_timeout_s=bounds.get("queue_timeout_s", 2.0),
@@ -107,6 +117,20 @@ def test_sequential_calls_share_one_connection_and_send_the_request_as_given() -
     assert b"X-Request-ID: req_1" in lines
     assert b"Content-Length: 11" in lines
     assert body == b'{"input":1}'
+
+
+def test_the_host_header_names_the_host_and_never_user_info() -> None:
+    server = Server(answer_ok)
+    run_on(
+        server,
+        lambda wire: wire.post("/v1/x", b"{}", "r"),
+        url="http://kordon:s3cret@127.0.0.1:{port}/base",
+    )
+    (request,) = server.requests
+    assert request.startswith(b"POST /base/v1/x HTTP/1.1\r\n")
+    assert b"Host: 127.0.0.1:" in request
+    assert b"s3cret" not in request
+    assert b"kordon@" not in request
 
 
 def test_a_chunked_answer_is_joined_and_a_status_is_passed_on() -> None:
@@ -295,21 +319,19 @@ def test_an_https_opa_is_reached_over_verified_tls(
     ca = make_ca(tmp_path)
     server = Server(answer_ok)
 
-    async def main(trusted: bool) -> tuple[int, bytes]:
+    def post(trusted: bool) -> tuple[int, bytes]:
         if trusted:
             monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_file))
         else:
             monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-        listening = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=ca.server)
-        port = listening.sockets[0].getsockname()[1]
-        wire = OpaWire(f"https://127.0.0.1:{port}", size=1, timeout_s=2, queue_timeout_s=2)
-        try:
-            return await wire.post("/p", b"{}", "r")
-        finally:
-            await wire.close()
-            listening.close()
+        return run_on(
+            server,
+            lambda wire: wire.post("/p", b"{}", "r"),
+            url="https://127.0.0.1:{port}",
+            tls=ca.server,
+        )
 
-    assert run_loop(main(trusted=True)) == (200, b'{"ok":true}')
+    assert post(trusted=True) == (200, b'{"ok":true}')
     with pytest.raises(WireError, match=r"cannot connect to OPA \(SSLCertVerificationError\)"):
-        run_loop(main(trusted=False))
+        post(trusted=False)
     assert len(server.requests) == 1
