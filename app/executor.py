@@ -106,6 +106,7 @@ class Executor:
     async def run(self, call: Call) -> Outcome:
         decision = call.policy.decision
         if not decision.allow:
+            await self._views.follow(call.policy.revision)
             raise PolicyDenied(
                 "request denied by policy: " + "; ".join(decision.reasons or ("no reason given",))
             )

@@ -127,6 +127,7 @@ def create_app(
     )
     app.state.services = Services(settings, keys, gateway)
     app.state.opa_admin = opa_admin
+    app.state.views = views
     app.state.sidecar = sidecar
     app.state.health = board
     app.state.cache = cache

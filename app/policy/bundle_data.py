@@ -1,15 +1,16 @@
 """The active bundle's data, as the gateway needs it, per revision.
 
 Decisions name the revision they were made under (OPA's provenance); when one arrives under a
-revision the gateway has not seen, it re-reads `data.providers`, `data.tenants` and
-`data.detection` from OPA (off the per-request path of an unchanged bundle) and builds a new
-view. The classifier uses the newest view; the executor the view of the decision's own
-revision.
+revision the gateway has not seen, allowed or denied, it re-reads `data.providers`,
+`data.tenants` and `data.detection` from OPA (off the per-request path of an unchanged bundle)
+and builds a new view; so does readiness, for the revision OPA has active. The classifier uses
+the newest view; the executor the view of the decision's own revision.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,6 +71,15 @@ class BundleViews:
                         "policy data unreachable", code="policy_unreachable"
                     ) from exc
             return self._current
+
+    async def follow(self, revision: str) -> bool:
+        """Make `revision`'s view the current one if it is not yet; whether it now is. Never
+        raises: a caller that has its answer anyway (a denial, a readiness probe) only keeps the
+        classifier on the revision OPA decides with, so that a view read before any bundle was
+        active (no detectors, under which every decision is a denial) does not outlive it."""
+        with contextlib.suppress(PolicyUnavailable):
+            await self.get(revision)
+        return self._current is not None and self._current.revision == revision
 
     def _client(self) -> OpaAdmin:
         return OpaAdmin(self._opa_url, timeout_s=_READ_TIMEOUT_S)

@@ -141,7 +141,29 @@ def test_cold_start_with_a_bad_bundle_is_not_ready_and_fails_closed(
         assert not any(u.received for u in upstreams.values())
         publish(factory.build("r3"), published)
         _until(lambda: serve.readyz()[0] == 200, "ready once a good bundle is published")
-        assert _chat(serve, key).headers["x-kordon-policy-revision"] == "r3"
+        # The first request after readiness is served: the gateway read r3's detection plan,
+        # not the empty one it saw before any bundle was active (which denies everything).
+        served = _chat(serve, key)
+        assert (served.status_code, served.headers["x-kordon-policy-revision"]) == (200, "r3")
+
+
+def test_a_gateway_started_before_any_bundle_catches_up_with_the_first_decision(
+    factory: BundleFactory, provider_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Nobody asks for readiness here: the gateway read its bundle data while OPA had none (no
+    detectors), so the first request is scanned for nothing and denied; that denial names r4,
+    and the gateway reads r4's data then, instead of denying every request from then on."""
+    published = tmp_path / "published"
+    published.mkdir()
+    env, key = _env(tmp_path, provider_env)
+    with serve_from_bundle_service(
+        published, TOKEN, factory.public_key, env, tmp_path / "gateway.log", wait_ready=False
+    ) as (service, serve):
+        _until(_polled_twice(service), "OPA polled an empty bundle service")
+        publish(factory.build("r4"), published)
+        _until(lambda: _chat(serve, key).headers.get("x-kordon-policy-revision") == "r4", "r4")
+        served = _chat(serve, key)
+        assert (served.status_code, served.headers["x-kordon-policy-revision"]) == (200, "r4")
 
 
 def test_a_local_bundle_file_reloads_verified(
