@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,12 @@ class ReloadRun:
 
     def first_seen(self, revision: str) -> float | None:
         return next((t for t, _, r in self.responses if r == revision), None)
+
+    def served(self, revision: str) -> bool:
+        return self.first_seen(revision) is not None
+
+    def served_any(self) -> bool:
+        return any(200 <= status < 300 for _, status, _ in self.responses)
 
     def failures(self) -> list[tuple[float, int, str]]:
         return [row for row in self.responses if not 200 <= row[1] < 300]
@@ -89,25 +96,32 @@ async def run_with_publishes(
         await asyncio.sleep(0.5)
         # The first revision must have answered before the next one is published: on a loaded
         # machine 0.5 s may pass before any response.
-        while not any(200 <= status < 300 for _, status, _ in run.responses):  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+        await _within(run.served_any, "no request was served")
         for revision, publish in publishes:
             run.published_at[revision] = time.monotonic() - start
             await asyncio.to_thread(publish)
-            seen_by = time.monotonic() + _SEEN_WITHIN_S
-            while run.first_seen(revision) is None:
-                if time.monotonic() > seen_by:
-                    stop.set()
-                    last = run.responses[-5:]
-                    raise AssertionError(
-                        f"{revision} not served {_SEEN_WITHIN_S} s after it was published; "
-                        f"last answers (time, status, revision): {last}"
-                    )
-                await asyncio.sleep(0.01)
+            await _within(
+                functools.partial(run.served, revision),
+                f"{revision} not served after it was published",
+            )
         await asyncio.sleep(max(settle_s, min_duration_s - (time.monotonic() - start)))
         stop.set()
 
     timeout = aiohttp.ClientTimeout(total=_SEEN_WITHIN_S)
+
+    async def _within(done: Callable[[], bool], failure: str) -> None:
+        """Wait until `done()`; past _SEEN_WITHIN_S stop the clients and fail, naming the last
+        answers."""
+        by = time.monotonic() + _SEEN_WITHIN_S
+        while not done():
+            if time.monotonic() > by:
+                stop.set()
+                raise AssertionError(
+                    f"{failure} within {_SEEN_WITHIN_S} s; last answers (time, status, "
+                    f"revision): {run.responses[-5:]}"
+                )
+            await asyncio.sleep(0.01)
+
     async with aiohttp.ClientSession(
         headers=headers, connector=connector, timeout=timeout
     ) as session:
