@@ -4,17 +4,17 @@ posting the same decision to the same real OPA over its Unix socket, interleaved
 
     taskset -c 0 .venv/bin/python bench/bench_decision_client.py [--calls 4000] [--rounds 3]
 
-OPA runs pinned to core 1, this process belongs on core 0: `process_time` then counts only the
-client's side (encoding, the exchange, parsing into the contract types). Wall time per call is
-OPA's pace and is printed for reference. Reported, never asserted (docs/performance.md, "Round
-5: the decision wire").
+OPA (`tests/support/processes.running_opa`, as the tests run it, plus the sidecar's Unix
+socket and store flag) runs pinned to core 1 and this process belongs on core 0, so
+`process_time` counts only the client's side (encoding, the exchange, parsing into the contract
+types). Wall time per call is OPA's pace and is printed for reference. Reported, never asserted
+(docs/performance.md, "Round 5: the decision wire").
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -32,9 +32,8 @@ sys.path.insert(0, str(REPO))
 from app.http import pooled_session  # noqa: E402
 from app.policy.bundle import build_bundle  # noqa: E402
 from app.policy.opa import DECISION_PATH, DecisionClient, PolicyResult, _parse  # noqa: E402
-from app.policy.opa_binary import find_opa  # noqa: E402
-from app.policy.sidecar import OPA_ENV  # noqa: E402
 from app.schemas.contract import InputDocument  # noqa: E402
+from tests.support.processes import opa_binary, running_opa  # noqa: E402
 
 IN_FLIGHT = 8
 # The shared harness's request as the gateway turns it into an input (internal data, a named
@@ -98,23 +97,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         bundle, socket = Path(work) / "bundle.tar.gz", Path(work) / "opa.sock"
-        opa = find_opa()
-        build_bundle(opa, REPO, bundle)
-        command = [
-            "taskset", "-c", "1", opa, "run", "--server", "--addr", f"unix://{socket}",
-            "--skip-version-check", "--log-level", "error", "--optimize-store-for-read-speed",
-            "--bundle", str(bundle),
-        ]  # fmt: skip
-        process = subprocess.Popen(command, env={**OPA_ENV, **os.environ})
-        try:
-            for _ in range(100):
-                if socket.exists():
-                    break
-                time.sleep(0.1)
+        build_bundle(opa_binary(), REPO, bundle)
+        flags = ["--addr", f"unix://{socket}", "--optimize-store-for-read-speed"]
+        # Ready once its bundle is active (/health?bundles); then every OPA thread onto core 1.
+        with running_opa(bundle, args=flags) as (_, process):
+            subprocess.run(["taskset", "-a", "-p", "-c", "1", str(process.pid)], check=True,
+                           capture_output=True)  # fmt: skip
             uvloop.run(_compare(socket, args.calls, args.rounds))
-        finally:
-            process.terminate()
-            process.wait()
 
 
 if __name__ == "__main__":
