@@ -92,24 +92,7 @@ async def run_with_publishes(
                 run.responses.append((time.monotonic() - start, response.status, revision))
                 run.started.append(began)
 
-    async def publisher() -> None:
-        await asyncio.sleep(0.5)
-        # The first revision must have answered before the next one is published: on a loaded
-        # machine 0.5 s may pass before any response.
-        await _within(run.served_any, "no request was served")
-        for revision, publish in publishes:
-            run.published_at[revision] = time.monotonic() - start
-            await asyncio.to_thread(publish)
-            await _within(
-                functools.partial(run.served, revision),
-                f"{revision} not served after it was published",
-            )
-        await asyncio.sleep(max(settle_s, min_duration_s - (time.monotonic() - start)))
-        stop.set()
-
-    timeout = aiohttp.ClientTimeout(total=_SEEN_WITHIN_S)
-
-    async def _within(done: Callable[[], bool], failure: str) -> None:
+    async def within(done: Callable[[], bool], failure: str) -> None:
         """Wait until `done()`; past _SEEN_WITHIN_S stop the clients and fail, naming the last
         answers."""
         by = time.monotonic() + _SEEN_WITHIN_S
@@ -122,6 +105,22 @@ async def run_with_publishes(
                 )
             await asyncio.sleep(0.01)
 
+    async def publisher() -> None:
+        await asyncio.sleep(0.5)
+        # The first revision must have answered before the next one is published: on a loaded
+        # machine 0.5 s may pass before any response.
+        await within(run.served_any, "no request was served")
+        for revision, publish in publishes:
+            run.published_at[revision] = time.monotonic() - start
+            await asyncio.to_thread(publish)
+            await within(
+                functools.partial(run.served, revision),
+                f"{revision} not served after it was published",
+            )
+        await asyncio.sleep(max(settle_s, min_duration_s - (time.monotonic() - start)))
+        stop.set()
+
+    timeout = aiohttp.ClientTimeout(total=_SEEN_WITHIN_S)
     async with aiohttp.ClientSession(
         headers=headers, connector=connector, timeout=timeout
     ) as session:
