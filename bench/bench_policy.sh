@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark the Kordon policy alone: `opa bench` per input (evaluation only), then a real
-# `opa run --server` under wrk (the decision round trip the gateway pays).
+# `opa run --server` under wrk (the decision round trip the gateway pays), started with the
+# sidecar's flags and GC setting (app/policy/sidecar.py), with OPA's CPU per decision.
 #
 # Usage: bench/bench_policy.sh [path/to/opa] [input-name ...]
 #   env: DUR=3 (wrk seconds per run), CONNS="1 32", SKIP_WRK=1, SKIP_BENCH=1,
+#        FLOOR=1 (also serve, per input, a constant policy returning that input's decision:
+#        OPA's fixed cost per decision, HTTP and JSON in and out, with no rule to evaluate),
 #        OPA_CPU=1, WRK_CPU=0 (taskset pinning: OPA on one core, wrk on the other)
 # Inputs (contract v1, real bundle data): acme_personal_ru acme_internal eubank_named_eu
 # gulf_denied_model acme_models embeddings; default all. Prints one line per input and run.
@@ -73,16 +76,9 @@ fi
 
 if [[ -z "${SKIP_WRK:-}" ]]; then
     command -v wrk >/dev/null 2>&1 || { echo "bench_policy: wrk not found; set SKIP_WRK=1" >&2; exit 2; }
-    "$OPA" build --ignore schemas -o "$TMP/bundle.tar.gz" rego data
-    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    # Not through pin(): a backgrounded function is a subshell, and $! must be OPA itself.
-    "${PIN_OPA[@]}" "$OPA" run --server --addr "127.0.0.1:$port" --skip-version-check --log-level error \
-        --bundle "$TMP/bundle.tar.gz" >"$TMP/opa.log" 2>&1 &
-    OPA_PID=$!
-    for _ in $(seq 100); do
-        curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    # The sidecar's GC setting, unless this shell sets its own (as for the sidecar).
+    read -r -a OPA_GC < <("$ROOT/.venv/bin/python" -c \
+        'from app.policy.sidecar import OPA_ENV; print(*(f"{k}={v}" for k, v in OPA_ENV.items()))')
     cat >"$TMP/post.lua" <<'EOF'
 function init(args)
   local f = assert(io.open(args[1], "rb"))
@@ -92,15 +88,53 @@ function init(args)
   wrk.headers["Content-Type"] = "application/json"
 end
 EOF
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     url="http://127.0.0.1:$port/v1/data/kordon/decision?provenance"
-    echo "== wrk POST $url (opa on cpu $OPA_CPU, wrk on cpu $WRK_CPU, ${DUR}s per run)"
-    for name in "${ORDER[@]}"; do
-        pin "$WRK_CPU" wrk -t1 -c1 -d1s -s "$TMP/post.lua" "$url" -- "$TMP/$name.body" >/dev/null # warm-up
-        for c in $CONNS; do
-            out="$(pin "$WRK_CPU" wrk -t1 -c"$c" -d"${DUR}s" -s "$TMP/post.lua" --latency "$url" -- "$TMP/$name.body")"
-            awk -v n="$name" -v c="$c" '
-                /^ +50%/ {p50 = $2} /^ +99%/ {p99 = $2} /Requests\/sec/ {rps = $2} /Non-2xx/ {bad = $NF}
-                END {printf "%s c=%s: p50 %s, p99 %s, %s req/s%s\n", n, c, p50, p99, rps, (bad ? ", non-2xx " bad : "")}' <<<"$out"
+    serve() { # serve BUNDLE: OPA as the sidecar runs it, in the background; sets OPA_PID
+        # Not through pin(): a backgrounded function is a subshell, and $! must be OPA itself.
+        env "${OPA_GC[@]}" "${PIN_OPA[@]}" "$OPA" run --server --addr "127.0.0.1:$port" \
+            --skip-version-check --optimize-store-for-read-speed --log-level error \
+            --bundle "$1" >"$TMP/opa.log" 2>&1 &
+        OPA_PID=$!
+        for _ in $(seq 100); do
+            curl -sf "http://127.0.0.1:$port/health?bundles" >/dev/null 2>&1 && return
+            sleep 0.1
         done
-    done
+        echo "bench_policy: OPA did not become ready on $1" >&2
+        exit 1
+    }
+    stop() { kill "$OPA_PID"; wait "$OPA_PID" 2>/dev/null || true; OPA_PID=""; }
+    ticks() { awk '{print $14 + $15}' "/proc/$OPA_PID/stat"; }
+    load() { # load NAME LABEL: wrk per concurrency against the running OPA, with OPA's CPU
+        pin "$WRK_CPU" wrk -t1 -c1 -d1s -s "$TMP/post.lua" "$url" -- "$TMP/$1.body" >/dev/null # warm-up
+        for c in $CONNS; do
+            local t0 out t1
+            t0="$(ticks)"
+            out="$(pin "$WRK_CPU" wrk -t1 -c"$c" -d"${DUR}s" -s "$TMP/post.lua" --latency "$url" -- "$TMP/$1.body")"
+            t1="$(ticks)"
+            awk -v n="$2" -v c="$c" -v ticks="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" '
+                /^ +50%/ {p50 = $2} /^ +99%/ {p99 = $2} /Requests\/sec/ {rps = $2} /Non-2xx/ {bad = $NF}
+                /requests in/ {n_req = $1}
+                END {printf "%s c=%s: p50 %s, p99 %s, %s req/s, OPA %.0f us CPU/decision%s\n", n, c, p50, p99,
+                     rps, ticks * 1e6 / hz / n_req, (bad ? ", non-2xx " bad : "")}' <<<"$out"
+        done
+    }
+
+    "$OPA" build --ignore schemas -o "$TMP/bundle.tar.gz" rego data
+    echo "== wrk POST $url (opa ${OPA_GC[*]} on cpu $OPA_CPU, wrk on cpu $WRK_CPU, ${DUR}s per run)"
+    serve "$TMP/bundle.tar.gz"
+    for name in "${ORDER[@]}"; do load "$name" "$name"; done
+    stop
+    if [[ -n "${FLOOR:-}" ]]; then
+        echo "== the same, each input against a constant policy returning its decision (OPA's floor)"
+        for name in "${ORDER[@]}"; do
+            mkdir -p "$TMP/floor-$name"
+            { printf 'package kordon\n\ndecision := '; "$OPA" eval --ignore schemas -d rego -d data \
+                -i "$TMP/$name.json" -f raw data.kordon.decision; } >"$TMP/floor-$name/floor.rego"
+            "$OPA" build -o "$TMP/floor-$name.tar.gz" "$TMP/floor-$name"
+            serve "$TMP/floor-$name.tar.gz"
+            load "$name" "$name (constant)"
+            stop
+        done
+    fi
 fi
