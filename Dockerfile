@@ -59,12 +59,15 @@ RUN mkdir -p /bundle \
  && echo "bundle revision: $(cat /bundle/REVISION)"
 
 # ---------------------------------------------------------------------------------------
-# opa: the official image, unchanged but for the bundle file. Runs as OPA's own non-root
-# user (1000:1000); the bundle is world-readable and owned by root.
+# opa: the official image, unchanged but for the bundle file and the GC setting. Runs as OPA's
+# own non-root user (1000:1000); the bundle is world-readable and owned by root.
 FROM openpolicyagent/opa:${OPA_VERSION}-static AS opa
 COPY --from=bundle /bundle/bundle.tar.gz /bundle/REVISION /bundle/
 EXPOSE 8181
-CMD ["run", "--server", "--addr", "0.0.0.0:8181", "--skip-version-check", "--bundle", "/bundle/bundle.tar.gz"]
+# Flags and GC as `kordon serve` runs its own sidecar (app/policy/sidecar.py): bundle data kept
+# as OPA values (7-10 % less evaluation per decision), collection at 400 % heap growth.
+ENV GOGC=400
+CMD ["run", "--server", "--addr", "0.0.0.0:8181", "--skip-version-check", "--optimize-store-for-read-speed", "--bundle", "/bundle/bundle.tar.gz"]
 
 # ---------------------------------------------------------------------------------------
 # gateway: the runtime image (the default target)

@@ -5,7 +5,7 @@ posting the same decision to the same real OPA over its Unix socket, interleaved
     taskset -c 0 .venv/bin/python bench/bench_decision_client.py [--calls 4000] [--rounds 3]
 
 OPA (`tests/support/processes.running_opa`, as the tests run it, plus the sidecar's Unix
-socket and store flag) runs pinned to core 1 and this process belongs on core 0, so
+socket) runs pinned to core 1 and this process belongs on core 0, so
 `process_time` counts only the client's side (encoding, the exchange, parsing into the contract
 types). Wall time per call is OPA's pace and is printed for reference. Reported, never asserted
 (docs/performance.md, "Round 5: the decision wire").
@@ -98,9 +98,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         bundle, socket = Path(work) / "bundle.tar.gz", Path(work) / "opa.sock"
         build_bundle(opa_binary(), REPO, bundle)
-        flags = ["--addr", f"unix://{socket}", "--optimize-store-for-read-speed"]
         # Ready once its bundle is active (/health?bundles); then every OPA thread onto core 1.
-        with running_opa(bundle, args=flags) as (_, process):
+        with running_opa(bundle, args=["--addr", f"unix://{socket}"]) as (_, process):
             subprocess.run(["taskset", "-a", "-p", "-c", "1", str(process.pid)], check=True,
                            capture_output=True)  # fmt: skip
             uvloop.run(_compare(socket, args.calls, args.rounds))

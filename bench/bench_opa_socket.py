@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/bench_opa_socket.py [--count 6000] [--rounds 3]
 
-One OPA (`opa run --server` on CPU 0, both addresses, the sidecar's flags, GOGC=400) with the
-bench bundle (bench/make_bundle.py); this client (aiohttp, as the gateway's DecisionClient:
-64-connection pool, 16 decisions in flight) on CPU 1 posts one realistic allowed input
-(tenant acme-ru, model auto, eight routes). Per round and transport: decisions/s, OPA's CPU
-per decision (/proc) and the client's. Reported, never asserted.
+One OPA (`tests/support/processes.running_opa`: the sidecar's flags and GC setting, pinned to
+CPU 0, on loopback TCP and a Unix socket) with the bench bundle (bench/make_bundle.py). This
+client, on CPU 1, is aiohttp with a 64-connection pool and 16 decisions in flight (the gateway's
+decision call before `app/policy/opa_wire.py`; the transport comparison holds for both). It
+posts one realistic allowed input (tenant acme-ru, model auto, eight routes). Per round and
+transport: decisions/s, OPA's CPU per decision (/proc) and the client's. Reported, never
+asserted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -30,8 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from app.policy.opa import DECISION_PATH  # noqa: E402
 from app.policy.opa_binary import find_opa  # noqa: E402
-from app.policy.sidecar import OPA_ENV  # noqa: E402
-from tests.support.processes import free_port, wait_http  # noqa: E402
+from tests.support.processes import running_opa  # noqa: E402
 from tests.support.recorded import make_input  # noqa: E402
 
 BODY = orjson.dumps({"input": make_input(10, tenant="acme-ru", sensitivity="public")})
@@ -89,30 +91,26 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=6000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    opa = find_opa()
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, str(REPO / "bench" / "make_bundle.py"), opa, tmp],
+            [sys.executable, str(REPO / "bench" / "make_bundle.py"), find_opa(), tmp],
             check=True,
             capture_output=True,
         )
-        port, socket = free_port(), Path(tmp) / "decisions.sock"
-        process = subprocess.Popen(
-            ["taskset", "-c", "0", opa, "run", "--server", "--addr", f"127.0.0.1:{port}",
-             "--addr", f"unix://{socket}", "--skip-version-check",
-             "--optimize-store-for-read-speed", "--log-level", "error",
-             "--bundle", f"{tmp}/bundle.tar.gz"],
-            env={**OPA_ENV, **os.environ},
-        )  # fmt: skip
-        try:
-            wait_http(f"http://127.0.0.1:{port}/health?bundles", process=process)
+        socket = Path(tmp) / "decisions.sock"
+        # Ready once its bundle is active (/health?bundles); then every OPA thread onto CPU 0.
+        with running_opa(Path(tmp) / "bundle.tar.gz", args=["--addr", f"unix://{socket}"]) as (
+            url,
+            process,
+        ):
+            subprocess.run(["taskset", "-a", "-p", "-c", "0", str(process.pid)], check=True,
+                           capture_output=True)  # fmt: skip
             os.sched_setaffinity(0, {1})
+            port = urlsplit(url).port
+            assert port is not None
             for _ in range(args.rounds):  # interleaved, so drift hits both alike
                 for kind in ("tcp", "unix"):
                     print(uvloop.run(_round(kind, port, socket, process.pid, args.count)))
-        finally:
-            process.terminate()
-            process.wait()
 
 
 if __name__ == "__main__":

@@ -82,9 +82,10 @@ def running_opa(
     """`opa run --server` on a free loopback port; `args` and `log_file` (its stdout and
     stderr, where a console decision log goes) serve tests that inspect what OPA saw."""
     port = free_port()
+    # The flags and GC setting `kordon serve` gives its sidecar (app/policy/sidecar.py).
     command = [
         opa_binary(), "run", "--server", "--addr", f"127.0.0.1:{port}", "--skip-version-check",
-        "--log-level", "error", *args, "--bundle", str(bundle),
+        "--optimize-store-for-read-speed", "--log-level", "error", *args, "--bundle", str(bundle),
     ]  # fmt: skip
     with ExitStack() as files:
         out = files.enter_context(log_file.open("ab")) if log_file else None
@@ -93,7 +94,7 @@ def running_opa(
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=out,
-            env={**OPA_ENV, **os.environ},  # as `kordon serve` runs its sidecar
+            env={**OPA_ENV, **os.environ},
         )
     url = f"http://127.0.0.1:{port}"
     try:
