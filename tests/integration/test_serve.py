@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,24 +22,19 @@ from app.cli.serve import server_config
 from app.config import load_settings
 from app.providers.demo import DEMO_LABEL
 from tests.support.clients import openai_client
-from tests.support.processes import REPO, environment_of, free_port, opa_binary, wait_http
+from tests.support.processes import (
+    REPO,
+    demo_key,
+    environment_of,
+    free_port,
+    opa_binary,
+    wait_http,
+)
 
 
 def _port_open(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _demo_key(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        if found := re.search(r"Bearer (kdn-[A-Za-z0-9_-]+)", line):
-            return found.group(1)
-    raise AssertionError("kordon serve printed no demo key")
 
 
 def _serve(tmp_path: Path, port: int, opa_port: int, **env_vars: str) -> subprocess.Popen[str]:
@@ -76,7 +69,7 @@ def test_serve_supervises_opa_and_the_demo_upstream(tmp_path: Path) -> None:
     port, opa_port = free_port(), free_port()
     process = _serve(tmp_path, port, opa_port)
     try:
-        key = _demo_key(process)
+        key = demo_key(process)
         wait_http(f"http://127.0.0.1:{port}/readyz")
         assert _port_open(opa_port)
         client = openai_client(f"http://127.0.0.1:{port}/v1", key)
@@ -120,7 +113,7 @@ def test_the_sidecar_collects_garbage_as_often_as_it_will_evaluate(
     port, opa_port = free_port(), free_port()
     process = _serve(tmp_path, port, opa_port, KORDON_DECISION_MEMO_SIZE=memo_size)
     try:
-        _demo_key(process)
+        demo_key(process)
         wait_http(f"http://127.0.0.1:{port}/readyz")
         environment = _child_environment(process.pid, "opa")
     finally:

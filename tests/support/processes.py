@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import select
 import socket
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from app.policy.sidecar import OPA_ENV
 
 __all__ = [
     "REPO",
+    "demo_key",
     "environment_of",
     "free_port",
     "opa_binary",
@@ -41,6 +44,24 @@ def environment_of(pid: int) -> dict[str, str]:
     """The environment process `pid` was started with (Linux `/proc`)."""
     raw = Path(f"/proc/{pid}/environ").read_bytes().decode()
     return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+
+
+def demo_key(process: subprocess.Popen[str], timeout_s: float = 60.0) -> str:
+    """The demo key `kordon serve` prints (embedded defaults, no provider configured). Reads
+    its stdout unbuffered, so a server that never prints one fails the test instead of
+    hanging it; what it prints after the read that found the key stays for `communicate()`."""
+    assert process.stdout is not None
+    descriptor, seen = process.stdout.fileno(), b""
+    deadline = time.monotonic() + timeout_s
+    while (remaining := deadline - time.monotonic()) > 0:
+        if select.select([descriptor], [], [], remaining)[0]:
+            chunk = os.read(descriptor, 65536)
+            if not chunk:
+                break
+            seen += chunk
+            if found := re.search(rb"Bearer (kdn-[A-Za-z0-9_-]+)", seen):
+                return found.group(1).decode()
+    raise AssertionError(f"kordon serve printed no demo key: {seen.decode(errors='replace')}")
 
 
 def opa_binary() -> str:
