@@ -62,9 +62,10 @@ def test_the_image_command_serves_with_its_own_opa_and_the_memo(tmp_path: Path) 
     port = free_port()
     local = {_IMAGE_OPA: opa_binary(), "8080": str(port), "0.0.0.0": "127.0.0.1"}
     argv = [str(Path(sys.executable).with_name("kordon")), *(local.get(a, a) for a in command[1:])]
-    # A container's environment: none of this machine's KORDON_* settings.
+    # A container's environment: none of this machine's KORDON_* settings. Its loopback is its
+    # own; this machine's is shared, so OPA gets a free port instead of the default 8181.
     env = {k: v for k, v in os.environ.items() if not k.startswith("KORDON_")}
-    env["PYTHONUNBUFFERED"] = "1"
+    env |= {"PYTHONUNBUFFERED": "1", "KORDON_OPA_URL": f"http://127.0.0.1:{free_port()}"}
     process = subprocess.Popen(
         argv, cwd=app, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
