@@ -27,6 +27,7 @@ test: $(STAMP)
 	bash scripts/ensure-postgres.sh
 	opa="$$(bash scripts/install-opa.sh)" && \
 	bash scripts/check-policy.sh "$$opa" && \
+	bash scripts/check-deploy.sh && \
 	$(BIN)/ruff check app tests bench && \
 	$(BIN)/ruff format --check app tests bench && \
 	$(BIN)/mypy && \
