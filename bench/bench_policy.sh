@@ -76,9 +76,10 @@ fi
 
 if [[ -z "${SKIP_WRK:-}" ]]; then
     command -v wrk >/dev/null 2>&1 || { echo "bench_policy: wrk not found; set SKIP_WRK=1" >&2; exit 2; }
-    # The sidecar's GC setting, unless this shell sets its own (as for the sidecar).
-    read -r -a OPA_GC < <("$ROOT/.venv/bin/python" -c \
-        'from app.policy.sidecar import OPA_ENV; print(*(f"{k}={v}" for k, v in OPA_ENV.items()))')
+    # The sidecar's GC setting, unless this shell sets its own (the operator's wins there too).
+    gc="$("$ROOT/.venv/bin/python" -c 'import os; from app.policy.sidecar import OPA_ENV
+print(*(f"{k}={v}" for k, v in OPA_ENV.items() if k not in os.environ))')"
+    read -r -a OPA_GC <<<"$gc"
     cat >"$TMP/post.lua" <<'EOF'
 function init(args)
   local f = assert(io.open(args[1], "rb"))
@@ -121,7 +122,8 @@ EOF
     }
 
     "$OPA" build --ignore schemas -o "$TMP/bundle.tar.gz" rego data
-    echo "== wrk POST $url (opa ${OPA_GC[*]} on cpu $OPA_CPU, wrk on cpu $WRK_CPU, ${DUR}s per run)"
+    shown="${OPA_GC[*]:-GOGC=${GOGC:-} from the shell}"
+    echo "== wrk POST $url (opa with $shown on cpu $OPA_CPU, wrk on cpu $WRK_CPU, ${DUR}s per run)"
     serve "$TMP/bundle.tar.gz"
     for name in "${ORDER[@]}"; do load "$name" "$name"; done
     stop
