@@ -91,8 +91,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Retry budget: each request earns this fraction of a retry, plus a floor per second.
     retry_budget_ratio: NonNegativeFloat = 0.2
     retry_budget_min_per_s: NonNegativeFloat = 10.0
-    # Active probes (GET /models) of open circuits of OpenAI-compatible replicas, every this
-    # many seconds; 0 = off (a half-open trial request closes a circuit).
+    # Active probes (each vendor's model list) of open circuits, every this many seconds;
+    # 0 = off (a half-open trial request closes a circuit).
     probe_interval_s: NonNegativeFloat = 0.0
     # Bearer key for /admin/*; unset, the admin endpoints answer 403. Never logged.
     admin_key: Secret | None = None

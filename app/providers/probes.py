@@ -1,10 +1,11 @@
 """Optional active probes: close an open circuit without spending a real request as its trial.
 
 Every `interval_s`, each replica whose circuit opened for failures (not one that asked for a
-pause with Retry-After, nor one whose half-open trial is running) gets one `GET /models`; a 200
-closes its circuit on probation (the next failure opens it again). Only OpenAI-compatible
-servers are probed: other vendors' model lists need their own auth (GigaChat's OAuth) or
-list nothing useful, and their circuits keep the half-open trial. Off unless
+pause with Retry-After, nor one whose half-open trial is running) gets one GET of its model
+list, built by its vendor's adapter with the credentials a call sends (OpenAI-compatible and
+YandexGPT `GET /models`, Anthropic `GET /models?limit=1`, GigaChat `GET /models` with its OAuth
+token); a 200 closes its circuit on probation (the next failure opens it again). A replica
+with no credentials to probe with keeps the half-open trial. Off unless
 KORDON_PROBE_INTERVAL_S is set.
 """
 
@@ -22,8 +23,6 @@ __all__ = ["Prober"]
 
 log = logging.getLogger("kordon.providers")
 
-_KIND = "openai-compatible"
-
 
 class Prober:
     def __init__(self, board: HealthBoard, client: UpstreamClient, interval_s: float) -> None:
@@ -36,7 +35,7 @@ class Prober:
         targets = [
             (health, endpoint)
             for health in self._board.probe_targets()
-            if (endpoint := health.endpoint) is not None and endpoint.kind == _KIND
+            if (endpoint := health.endpoint) is not None
         ]
         results = await asyncio.gather(*(self._client.probe(e) for _, e in targets))
         closed = 0

@@ -88,16 +88,26 @@ class UpstreamClient(PooledClient):
         return UpstreamResponse(response, _scrubbed(translated, request))
 
     async def probe(self, endpoint: Endpoint) -> bool:
-        """Is an OpenAI-compatible server up? One `GET /models` (cheap, no tokens spent)
-        answered 200 within the first-byte timeout."""
+        """Is the endpoint up? Its adapter's probe (a model list: no tokens spent) answered 200
+        within the first-byte timeout. False when it cannot be probed or its credentials
+        cannot be had; a refused token is dropped, as after a call."""
         if self._session is None:
             return False
-        headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
+        try:
+            request = await self._adapters.get(endpoint).probe()
+        except RouteFailed:
+            return False
+        if request is None:
+            return False
         try:
             async with (
                 asyncio.timeout(self._first_byte_s),
-                self._session.get(endpoint.base_url + "/models", headers=headers) as response,
+                self._session.get(
+                    request.url, headers=request.headers, ssl=request.ssl or True
+                ) as response,
             ):
+                if response.status in _REFUSED and request.rejected is not None:
+                    request.rejected()
                 return response.status == 200
         except (aiohttp.ClientError, TimeoutError):
             return False

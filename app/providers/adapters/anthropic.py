@@ -17,6 +17,7 @@ from app.providers.adapters.anthropic_stream import FINISH, AnthropicStream, pro
 from app.providers.adapters.base import (
     Malformed,
     Outbound,
+    ProbeRequest,
     UpstreamRequest,
     error_document,
     json_object,
@@ -42,12 +43,17 @@ class Anthropic:
         return UpstreamRequest(
             self._endpoint.base_url + "/messages",
             orjson.dumps(messages_request(route.model, outbound)),
-            {
-                "Content-Type": "application/json",
-                "x-api-key": self._endpoint.api_key or "",
-                "anthropic-version": VERSION,
-            },
+            {"Content-Type": "application/json", **self._credentials()},
         )
+
+    async def probe(self) -> ProbeRequest | None:
+        """List Models (`GET /v1/models`), one entry, with the key and version a call sends."""
+        if not self._endpoint.api_key:
+            return None
+        return ProbeRequest(self._endpoint.base_url + "/models?limit=1", self._credentials())
+
+    def _credentials(self) -> dict[str, str]:
+        return {"x-api-key": self._endpoint.api_key or "", "anthropic-version": VERSION}
 
     def translate_body(self, route: Route, status: int, body: bytes) -> bytes:
         if status != 200:

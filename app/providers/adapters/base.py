@@ -23,6 +23,7 @@ __all__ = [
     "ApiEndpoint",
     "Malformed",
     "Outbound",
+    "ProbeRequest",
     "StreamTranslator",
     "UpstreamRequest",
     "chunk",
@@ -65,6 +66,16 @@ class UpstreamRequest:
     rejected: Callable[[], None] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ProbeRequest:
+    """A cheap check that a vendor endpoint answers: one GET of its model list, no tokens spent."""
+
+    url: str
+    headers: dict[str, str] = field(repr=False)
+    ssl: ssl.SSLContext | None = None
+    rejected: Callable[[], None] | None = None
+
+
 class StreamTranslator(Protocol):
     def feed(self, data: bytes) -> list[bytes]:
         """One vendor SSE event's data -> the OpenAI chunk payloads it becomes (maybe none;
@@ -75,6 +86,10 @@ class Adapter(Protocol):
     async def prepare(self, route: Route, outbound: Outbound) -> UpstreamRequest:
         """The vendor request for this route; raises RouteFailed when the route cannot be
         called (no token, unsupported input) so the router falls over."""
+
+    async def probe(self) -> ProbeRequest | None:
+        """The GET that shows this endpoint answers; None when it cannot be probed (no
+        credentials configured). Raises RouteFailed when its credentials cannot be had."""
 
     def translate_body(self, route: Route, status: int, body: bytes) -> bytes:
         """A whole vendor answer as OpenAI's (status 200) or as an OpenAI error document."""

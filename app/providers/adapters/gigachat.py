@@ -21,6 +21,7 @@ import orjson
 from app.providers.adapters.base import (
     Malformed,
     Outbound,
+    ProbeRequest,
     UpstreamRequest,
     chunk,
     error_document,
@@ -82,6 +83,19 @@ class GigaChat:
                 "Accept": "application/json",
                 "Authorization": f"Bearer {token}",
             },
+            ssl=tokens.tls,
+            rejected=tokens.drop,
+        )
+
+    async def probe(self) -> ProbeRequest | None:
+        """`GET /models` with the access token a call uses (fetched first if it has none)."""
+        if not self._endpoint.api_key:
+            return None
+        tokens = self.tokens
+        token = await tokens.token()
+        return ProbeRequest(
+            self._endpoint.base_url + "/models",
+            {"Accept": "application/json", "Authorization": f"Bearer {token}"},
             ssl=tokens.tls,
             rejected=tokens.drop,
         )

@@ -12,6 +12,7 @@ import orjson
 
 from app.providers.adapters.base import (
     Outbound,
+    ProbeRequest,
     StreamTranslator,
     UpstreamRequest,
     error_document,
@@ -41,10 +42,15 @@ class OpenAICompatible:
         return route.model
 
     def headers(self, outbound: Outbound) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"}
+        return {"Content-Type": "application/json", **self.credentials()}
+
+    def credentials(self) -> dict[str, str]:
         if self._endpoint.api_key:
-            headers["Authorization"] = f"Bearer {self._endpoint.api_key}"
-        return headers
+            return {"Authorization": f"Bearer {self._endpoint.api_key}"}
+        return {}
+
+    async def probe(self) -> ProbeRequest | None:
+        return ProbeRequest(self._endpoint.base_url + "/models", self.credentials())
 
     def translate_body(self, route: Route, status: int, body: bytes) -> bytes:
         if status != 200:

@@ -9,7 +9,7 @@ allows the vendor to keep request logs (compliance owns that, in Rego).
 
 from __future__ import annotations
 
-from app.providers.adapters.base import Outbound, UpstreamRequest
+from app.providers.adapters.base import Outbound, ProbeRequest, UpstreamRequest
 from app.providers.adapters.openai_compatible import OpenAICompatible
 from app.providers.catalog import Endpoint
 from app.providers.failures import RouteFailed
@@ -38,12 +38,22 @@ class YandexGPT(OpenAICompatible):
         return f"{scheme}://{self._folder}/{route.model}/latest"
 
     def headers(self, outbound: Outbound) -> dict[str, str]:
+        return {
+            **super().headers(outbound),
+            "x-data-logging-enabled": "true" if outbound.provider_logging else "false",
+        }
+
+    def credentials(self) -> dict[str, str]:
         key = self._key or ""
         scheme = "Bearer" if key.startswith(_IAM_PREFIX) else "Api-Key"
         return {
-            "Content-Type": "application/json",
             "Authorization": f"{scheme} {key}",
             "x-folder-id": self._folder or "",
             "OpenAI-Project": self._folder or "",
-            "x-data-logging-enabled": "true" if outbound.provider_logging else "false",
         }
+
+    async def probe(self) -> ProbeRequest | None:
+        """AI Studio's OpenAI-compatible `GET /models` (listModels), with the same credentials."""
+        if not self._folder or not self._key:
+            return None
+        return await super().probe()

@@ -41,6 +41,8 @@ class Received:
     path: str
     headers: Mapping[str, str]
     body: bytes
+    method: str = "POST"
+    query: str = ""
 
 
 @dataclass
@@ -67,7 +69,15 @@ class VendorServer:
 
 def vendor_app(server: VendorServer) -> web.Application:
     async def handle(request: web.Request) -> web.StreamResponse:
-        server.received.append(Received(request.path, dict(request.headers), await request.read()))
+        server.received.append(
+            Received(
+                request.path,
+                dict(request.headers),
+                await request.read(),
+                request.method,
+                request.query_string,
+            )
+        )
         reply = server.next_reply(request.path)
         if reply.cut_at is None:
             return web.Response(
@@ -86,4 +96,5 @@ def vendor_app(server: VendorServer) -> web.Application:
 
     app = web.Application()
     app.router.add_route("POST", "/{tail:.*}", handle)
+    app.router.add_route("GET", "/{tail:.*}", handle)  # probes: model lists
     return app
