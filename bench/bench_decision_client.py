@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import tempfile
 import time
@@ -99,9 +98,7 @@ def main() -> None:
         bundle, socket = Path(work) / "bundle.tar.gz", Path(work) / "opa.sock"
         build_bundle(opa_binary(), REPO, bundle)
         # Ready once its bundle is active (/health?bundles); then every OPA thread onto core 1.
-        with running_opa(bundle, args=["--addr", f"unix://{socket}"]) as (_, process):
-            subprocess.run(["taskset", "-a", "-p", "-c", "1", str(process.pid)], check=True,
-                           capture_output=True)  # fmt: skip
+        with running_opa(bundle, args=["--addr", f"unix://{socket}"], cpu=1):
             uvloop.run(_compare(socket, args.calls, args.rounds))
 
 

@@ -99,12 +99,8 @@ def main() -> None:
         )
         socket = Path(tmp) / "decisions.sock"
         # Ready once its bundle is active (/health?bundles); then every OPA thread onto CPU 0.
-        with running_opa(Path(tmp) / "bundle.tar.gz", args=["--addr", f"unix://{socket}"]) as (
-            url,
-            process,
-        ):
-            subprocess.run(["taskset", "-a", "-p", "-c", "0", str(process.pid)], check=True,
-                           capture_output=True)  # fmt: skip
+        bundle, unix = Path(tmp) / "bundle.tar.gz", ["--addr", f"unix://{socket}"]
+        with running_opa(bundle, args=unix, cpu=0) as (url, process):
             os.sched_setaffinity(0, {1})
             port = urlsplit(url).port
             assert port is not None

@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import msgspec
 
+from app.audit.file_store import FileAuditStore
+from app.audit.reader import read_records
 from app.policy.memo import DecisionMemo
 from app.policy.opa import DecisionClient, PolicyResult
 from app.policy.opa_status import Activation, StatusReceiver
@@ -150,15 +152,6 @@ def _v2_routes_elsewhere(revision: str, data: dict[str, Any]) -> None:
         data["tenants"]["acme-ru"]["models"] = ["gpt-4o-mini"]
 
 
-def _records(directory: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line)
-        for segment in sorted(directory.glob("segment-*.jsonl"))
-        for line in segment.read_text().splitlines()
-        if line
-    ]
-
-
 def test_kordon_serve_memoizes_across_a_new_revision_under_load(tmp_path: Path) -> None:
     """The wiring end to end: the sidecar reports to the gateway, every response and audit
     record names the revision whose decision it carries, hits included, on both sides."""
@@ -189,7 +182,7 @@ def test_kordon_serve_memoizes_across_a_new_revision_under_load(tmp_path: Path) 
             )
         )
         audit = serve.log_file.with_suffix(".audit")
-    records = _records(audit)
+    records = list(read_records(FileAuditStore(audit)))
     assert run.failures() == []
     assert run.first_seen("v2") is not None
     # No request that started after a response named v2 was answered under v1.
@@ -198,8 +191,9 @@ def test_kordon_serve_memoizes_across_a_new_revision_under_load(tmp_path: Path) 
     decisions: dict[str, set[str]] = {}
     hits: dict[str, int] = {}
     for record in records:
-        decisions.setdefault(record["revision"], set()).add(json.dumps(record["decision"]))
-        hits[record["revision"]] = hits.get(record["revision"], 0) + bool(record["memo"])
+        revision = str(record["revision"])
+        decisions.setdefault(revision, set()).add(json.dumps(record["decision"]))
+        hits[revision] = hits.get(revision, 0) + bool(record["memo"])
     # Every record names the revision whose decision it carries, hits included.
     assert set(decisions) == {"v1", "v2"}
     assert all(len(d) == 1 for d in decisions.values())

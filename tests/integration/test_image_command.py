@@ -14,8 +14,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from app.audit.file_store import FileAuditStore
+from app.audit.reader import read_records
 from tests.support.clients import openai_client
 from tests.support.processes import REPO, demo_key, free_port, opa_binary, wait_http
 
@@ -44,22 +45,13 @@ def _lay_out(stage: list[str], app: Path) -> list[str]:
     return command
 
 
-def _records(audit: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line)
-        for segment in sorted(audit.glob("segment-*.jsonl"))
-        for line in segment.read_text().splitlines()
-        if line
-    ]
-
-
 def test_the_image_command_serves_with_its_own_opa_and_the_memo(tmp_path: Path) -> None:
     app = tmp_path / "app"
     command = _lay_out(_gateway_stage(), app)
     assert command[:2] == ["kordon", "serve"]
     assert "--no-sidecar" not in command
     assert _IMAGE_OPA in command
-    port = free_port()
+    port, trail = free_port(), FileAuditStore(app / "var" / "audit")  # read only, never locked
     local = {_IMAGE_OPA: opa_binary(), "8080": str(port), "0.0.0.0": "127.0.0.1"}
     argv = [str(Path(sys.executable).with_name("kordon")), *(local.get(a, a) for a in command[1:])]
     # A container's environment: none of this machine's KORDON_* settings. Its loopback is its
@@ -83,7 +75,7 @@ def test_the_image_command_serves_with_its_own_opa_and_the_memo(tmp_path: Path) 
             raw = client.chat.completions.with_raw_response.create(**ask)  # type: ignore[call-overload]
             # The content revision alone: the image's build context has no .git.
             assert re.fullmatch(r"[0-9a-f]{16}", raw.headers["x-kordon-policy-revision"])
-            if any(record["memo"] for record in _records(app / "var" / "audit")):
+            if any(record["memo"] for record in read_records(trail)):
                 break
             time.sleep(0.2)
         else:
@@ -92,6 +84,6 @@ def test_the_image_command_serves_with_its_own_opa_and_the_memo(tmp_path: Path) 
         process.terminate()
         output, _ = process.communicate(timeout=20)
     assert process.returncode == 0, output
-    records = _records(app / "var" / "audit")
+    records = list(read_records(trail))
     assert not records[0]["memo"]  # the first decision is OPA's
     assert len({r["revision"] for r in records}) == 1

@@ -98,10 +98,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_opa(
-    bundle: Path, *, args: Sequence[str] = (), log_file: Path | None = None
+    bundle: Path,
+    *,
+    args: Sequence[str] = (),
+    log_file: Path | None = None,
+    cpu: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`opa run --server` on a free loopback port; `args` and `log_file` (its stdout and
-    stderr, where a console decision log goes) serve tests that inspect what OPA saw."""
+    stderr, where a console decision log goes) serve tests that inspect what OPA saw. With
+    `cpu`, once ready, every thread OPA has started is pinned to that core (benchmarks)."""
     port = free_port()
     # The flags and GC setting `kordon serve` gives its sidecar (app/policy/sidecar.py).
     command = [
@@ -120,6 +125,9 @@ def running_opa(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/health?bundles", process=process)
+        if cpu is not None:
+            subprocess.run(["taskset", "-a", "-p", "-c", str(cpu), str(process.pid)],
+                           check=True, capture_output=True)  # fmt: skip
         yield url, process
     finally:
         stop(process)
